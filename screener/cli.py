@@ -1,0 +1,105 @@
+"""The `screener` command line. Heavy modules are imported inside commands, so --help is quick.
+
+Exit codes: 0 success; 1 input problems; 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+
+def fail(lines: list[str] | str, code: int = 1) -> NoReturn:
+    """Print one line per problem on stderr and exit."""
+    for line in [lines] if isinstance(lines, str) else lines:
+        click.echo(line, err=True)
+    sys.exit(code)
+
+
+def read_answers(path: str) -> Any:
+    """Answers JSON from a file or stdin ('-'); exits 1 with a clear message when unreadable."""
+    import orjson
+
+    name = "stdin" if path == "-" else path
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        fail(f"{name}: cannot read: {exc.strerror or exc}")
+    if not data.strip():
+        fail(f"{name}: the file is empty; expected a JSON object of field: answer pairs")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        fail(f"{name}: not valid JSON: {exc}")
+
+
+def load_rulebook_or_exit():
+    from .rulebook import RulebookError, default_rulebook
+
+    try:
+        return default_rulebook()
+    except RulebookError as exc:
+        fail(["The rulebook has problems:", *[f"  {p}" for p in exc.problems]])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="screener")
+def main() -> None:
+    """Screen answers about restless legs syndrome (RLS) for plausible contributors,
+    mimics to exclude and data gaps, each with its reasons and sources.
+
+    A screening aid for clinicians, never a diagnosis.
+    """
+
+
+@main.command()
+@click.argument("answers", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
+              help="Rule engine (the reference evaluator gives identical findings).")
+def score(answers: str, fmt: str, engine: str) -> None:
+    """Score one respondent's ANSWERS (a JSON object; '-' reads stdin)."""
+    from .intake import parse_intake
+    from .render import FORMATS
+    from .screening import Screener
+
+    parsed = parse_intake(read_answers(answers))
+    if parsed.intake is None:
+        fail([f"{answers}: {problem}" for problem in parsed.errors])
+    rulebook = load_rulebook_or_exit()
+    with Screener(rulebook, engine) as screener:  # type: ignore[arg-type]
+        report = screener.screen_parsed(parsed)
+    for warning in parsed.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(FORMATS[fmt](report), nl=fmt == "json")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Catalogue format (markdown is the reviewer's catalogue).")
+def rules(fmt: str) -> None:
+    """List every rule with its code, kind, evidence and sources."""
+    from .catalogue import FORMATS
+
+    click.echo(FORMATS[fmt](load_rulebook_or_exit()), nl=False)
+
+
+@main.command()
+def check() -> None:
+    """Load the rulebook and lexicon and run every rule's examples; exit 1 on any problem."""
+    from .examples import check_all
+
+    rulebook = load_rulebook_or_exit()
+    count, problems = check_all(rulebook)
+    if problems:
+        fail([*problems, f"{len(problems)} problem(s) in {count} examples"])
+    click.echo(f"ok: {len(rulebook.rules)} rules, {len(rulebook.sources)} sources, "
+               f"{len(rulebook.lexicon.index)} medication names, {count} examples pass in both engines")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,289 @@
+"""The condition language of rule files: parse, check, evaluate, explain, compile.
+
+A condition is YAML data:
+
+    any:                                   # all / any: lists of conditions; not: one condition
+      - ferritin_ng_ml: {le: 75}           # field: {op: value, ...}  (several ops = all of them)
+      - tsat_percent: {lt: 20}
+      - kidney_disease: {in: [ckd, dialysis]}
+      - pregnant: true                     # shorthand for {eq: true}
+      - medication_classes: {contains: ssri}
+      - tsat_percent: {missing: true}      # or {present: true}
+
+Semantics (shared by the plain-Python reference and the durable-rules compilation): a
+comparison, `in` or `contains` on a missing value is false; `not` is plain logical negation,
+so `not: {ferritin_ng_ml: {le: 75}}` is true when ferritin is above 75 *or* missing.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Union
+
+COMPARISONS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
+               "gt": operator.gt, "ge": operator.ge}
+SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
+COMPLEMENT = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le"}
+DURABLE_OPS = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+LEAF_OPS = (*COMPARISONS, "in", "contains", "present", "missing")
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be understood; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Cmp:
+    field: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class In:
+    field: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Contains:
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Present:
+    field: str
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+Leaf = Union[Cmp, In, Contains, Present]
+Condition = Union[Leaf, Not, All, AnyOf]
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing: YAML data -> Condition
+
+def parse(data: Any, path: str = "when") -> Condition:
+    """Parse YAML condition data; raises ConditionError naming the path inside the rule."""
+    if not isinstance(data, Mapping) or not data:
+        raise ConditionError(f"{path}: expected a mapping such as {{all: [...]}} or {{field: {{op: value}}}}")
+    if len(data) == 1:
+        (key, value), = data.items()
+        if key in ("all", "any"):
+            if not isinstance(value, list) or not value:
+                raise ConditionError(f"{path}.{key}: expected a non-empty list of conditions")
+            items = tuple(parse(item, f"{path}.{key}[{i}]") for i, item in enumerate(value))
+            return items[0] if len(items) == 1 else (All(items) if key == "all" else AnyOf(items))
+        if key == "not":
+            return Not(parse(value, f"{path}.not"))
+    leaves = [_parse_field(str(field), spec, f"{path}.{field}") for field, spec in data.items()]
+    return leaves[0] if len(leaves) == 1 else All(tuple(leaves))
+
+
+def _parse_field(field: str, spec: Any, path: str) -> Condition:
+    if field in ("all", "any", "not"):
+        raise ConditionError(f"{path}: '{field}' must be the only key of its mapping")
+    if not isinstance(spec, Mapping):
+        return Cmp(field, "eq", spec)
+    if not spec:
+        raise ConditionError(f"{path}: no operator given (use one of {', '.join(LEAF_OPS)})")
+    leaves: list[Condition] = []
+    for op, value in spec.items():
+        if op in COMPARISONS:
+            leaves.append(Cmp(field, op, value))
+        elif op == "in":
+            if not isinstance(value, list) or not value:
+                raise ConditionError(f"{path}.in: expected a non-empty list of values")
+            leaves.append(In(field, tuple(value)))
+        elif op == "contains":
+            leaves.append(Contains(field, value))
+        elif op in ("present", "missing"):
+            if not isinstance(value, bool):
+                raise ConditionError(f"{path}.{op}: expected true or false")
+            leaf: Condition = Present(field)
+            leaves.append(leaf if (op == "present") == value else Not(leaf))
+        else:
+            raise ConditionError(f"{path}: unknown operator {op!r} (use one of {', '.join(LEAF_OPS)})")
+    return leaves[0] if len(leaves) == 1 else All(tuple(leaves))
+
+
+def leaves(cond: Condition) -> list[Leaf]:
+    """Every leaf of a condition, in order."""
+    if isinstance(cond, (All, AnyOf)):
+        return [leaf for item in cond.items for leaf in leaves(item)]
+    if isinstance(cond, Not):
+        return leaves(cond.item)
+    return [cond]
+
+
+def fields(cond: Condition) -> set[str]:
+    return {leaf.field for leaf in leaves(cond)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference semantics: plain Python over a facts dict (missing values are absent keys)
+
+Facts = Mapping[str, Any]
+
+
+def evaluate(cond: Condition, facts: Facts) -> bool:
+    """The reference meaning of a condition (slow and obviously right; see `compile_python`)."""
+    if isinstance(cond, All):
+        return all(evaluate(item, facts) for item in cond.items)
+    if isinstance(cond, AnyOf):
+        return any(evaluate(item, facts) for item in cond.items)
+    if isinstance(cond, Not):
+        return not evaluate(cond.item, facts)
+    if isinstance(cond, Present):
+        return cond.field in facts
+    value = facts.get(cond.field)
+    if value is None:
+        return False
+    if isinstance(cond, Cmp):
+        return COMPARISONS[cond.op](value, cond.value)
+    if isinstance(cond, In):
+        return value in cond.values
+    return cond.value in value  # Contains
+
+
+def compile_python(cond: Condition) -> Callable[[Facts], bool]:
+    """The same semantics as `evaluate`, compiled into closures once for speed."""
+    if isinstance(cond, All):
+        parts = tuple(compile_python(item) for item in cond.items)
+        return lambda f: all(p(f) for p in parts)
+    if isinstance(cond, AnyOf):
+        parts = tuple(compile_python(item) for item in cond.items)
+        return lambda f: any(p(f) for p in parts)
+    if isinstance(cond, Not):
+        inner = compile_python(cond.item)
+        return lambda f: not inner(f)
+    name = cond.field
+    if isinstance(cond, Present):
+        return lambda f: name in f
+    if isinstance(cond, Cmp):
+        fn, ref = COMPARISONS[cond.op], cond.value
+        return lambda f: (v := f.get(name)) is not None and fn(v, ref)
+    if isinstance(cond, In):
+        options = frozenset(cond.values)
+        return lambda f: f.get(name) in options
+    item = cond.value
+    return lambda f: item in f.get(name, ())
+
+
+# ---------------------------------------------------------------------------------------------
+# durable-rules compilation: negation pushed down to the leaves, then the engine's JSON form
+
+def _negate(cond: Condition) -> Condition:
+    """Push a negation one level down (De Morgan), keeping "missing makes a test false"."""
+    if isinstance(cond, Not):
+        return cond.item
+    if isinstance(cond, All):
+        return AnyOf(tuple(_negate(item) for item in cond.items))
+    if isinstance(cond, AnyOf):
+        return All(tuple(_negate(item) for item in cond.items))
+    if isinstance(cond, Present):
+        return Not(cond)
+    absent = Not(Present(cond.field))
+    if isinstance(cond, Cmp):
+        return AnyOf((absent, Cmp(cond.field, COMPLEMENT[cond.op], cond.value)))
+    if isinstance(cond, In):
+        return AnyOf((absent, All(tuple(Cmp(cond.field, "ne", v) for v in cond.values))))
+    return Not(cond)  # Contains: compiled directly in to_durable
+
+
+def to_durable(cond: Condition) -> dict[str, Any]:
+    """durable-rules JSON for a condition (without the respondent guard)."""
+    if isinstance(cond, (All, AnyOf)):
+        key = "$and" if isinstance(cond, All) else "$or"
+        return {key: [to_durable(item) for item in cond.items]}
+    if isinstance(cond, Not):
+        inner = cond.item
+        if isinstance(inner, Present):
+            return {"$nex": {inner.field: 1}}
+        if isinstance(inner, Contains):  # absent, or no item equals the value
+            return {"$or": [{"$nex": {inner.field: 1}}, {"$iall": {inner.field: {"$neq": {"$i": inner.value}}}}]}
+        return to_durable(_negate(inner))
+    if isinstance(cond, Present):
+        return {"$ex": {cond.field: 1}}
+    if isinstance(cond, Cmp):
+        if cond.op == "eq":
+            return {cond.field: cond.value}
+        return {DURABLE_OPS[cond.op]: {cond.field: cond.value}}
+    if isinstance(cond, In):
+        return {"$or": [{cond.field: value} for value in cond.values]}
+    return {"$iany": {cond.field: {"$i": cond.value}}}
+
+
+# ---------------------------------------------------------------------------------------------
+# Explanations: which answers made a condition true
+
+Describe = Callable[[str, Any, Any], str]
+
+
+def explain(cond: Condition, facts: Facts, describe: Describe, want: bool = True) -> list[str]:
+    """Short statements, one per leaf, that show why `cond` evaluates to `want` for these facts.
+
+    `describe(field, value, item)` renders an answer ("ferritin 30 ng/mL"; value None = missing;
+    `item` is the list item a `contains` test looks for, else None).
+    """
+    if isinstance(cond, Not):
+        return explain(cond.item, facts, describe, not want)
+    if isinstance(cond, (All, AnyOf)):
+        decisive = [item for item in cond.items if evaluate(item, facts) == want]
+        # all(...) is true (any(...) false) only through every item; otherwise the decisive ones.
+        every = isinstance(cond, All) == want
+        chosen = cond.items if every else decisive
+        return [text for item in chosen for text in explain(item, facts, describe, want)]
+    value = facts.get(cond.field)
+    shown = describe(cond.field, value, cond.value if isinstance(cond, Contains) else None)
+    if isinstance(cond, Cmp) and value is not None and not isinstance(cond.value, (bool, str)):
+        op = cond.op if want else COMPLEMENT[cond.op]
+        return [f"{shown} {SYMBOLS[op]} {_literal(cond.value)}"]
+    return [shown]
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions in words, for the reviewers' catalogue
+
+def to_words(cond: Condition, title: Callable[[str], str] = str) -> str:
+    """A condition as a sentence fragment: "ferritin ≤ 75 or TSAT < 20"."""
+    if isinstance(cond, (All, AnyOf)):
+        joiner = " and " if isinstance(cond, All) else " or "
+        parts = [to_words(item, title) for item in cond.items]
+        return joiner.join(f"({p})" if " and " in p or " or " in p else p for p in parts)
+    if isinstance(cond, Not):
+        if isinstance(cond.item, Present):
+            return f"{title(cond.item.field)} is missing"
+        return f"not ({to_words(cond.item, title)})"
+    name = title(cond.field)
+    if isinstance(cond, Present):
+        return f"{name} is answered"
+    if isinstance(cond, Cmp):
+        if isinstance(cond.value, bool):
+            return f"{name} is {'yes' if cond.value == (cond.op == 'eq') else 'no'}"
+        return f"{name} {SYMBOLS[cond.op]} {_literal(cond.value)}"
+    if isinstance(cond, In):
+        return f"{name} is one of {', '.join(map(str, cond.values))}"
+    return f"{name} include {cond.value}"

@@ -1,0 +1,184 @@
+"""Rule engines: which rules fire for which facts.
+
+`DurableEngine` drives the durable-rules C engine (`durable_rules_engine`) directly, the way
+measured to be fast and safe; `ReferenceEngine` evaluates the same conditions in plain Python
+and is the oracle the tests compare it with. Both take `(rule_id, Condition)` pairs and answer
+`fire(facts_list) -> [set of rule ids per facts]`.
+
+durable-rules traps hidden here (each has a test in tests/test_engine.py):
+- facts, not events (an event is consumed by the first rule that matches it);
+- every rule is guarded by `$ex rid`, a field only respondents carry, so a rule of absences
+  never matches the engine's own state fact;
+- "no rule matched" and "identical fact seen before" are result codes, never exceptions
+  for the caller: each fact's `id` is its position in the chunk (ids are compared by a 32-bit
+  hash, so respondent ids are never used), and the chunk is retracted before the next one;
+- one long-lived sid per engine (more than 1024 live sids corrupts memory); a warm-up action
+  runs first so that `delete_state` at close frees initialised memory;
+- an OR fires once per true branch: results are sets;
+- numbers in exponent form are misread ("1e5" as 1) or crash the engine later: they are refused
+  (facts come from the Intake model, which keeps numbers to 4 decimal places);
+- ruleset names register once per process: each engine gets a new versioned name and frees
+  its ruleset on close, so engines can be built again and again in one process;
+- no Python action ever runs inside the engine, so nothing can be swallowed there; every
+  pending action is completed before results are read, so a failure while reading them
+  leaves the engine clean (never `abandon_action`: it corrupts memory).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from typing import Any, Iterable, Mapping, Protocol, Sequence
+
+import orjson
+
+from . import conditions as C
+
+GUARD = {"$ex": {"rid": 1}}
+SID = "0"
+SENTINEL_RULE = "__warmup__"
+_names = itertools.count(1)
+_RESULT_IDS = re.compile(rb'"m":\{"sid":"0","id":(\d+),')
+# durable-rules misreads numbers in exponent form ("1e5" matches as 1; "1e-300" later segfaults)
+_EXPONENT = re.compile(rb"\d[eE][-+]?\d")
+
+
+class EngineError(RuntimeError):
+    """The engine answered something it should never answer (a bug, not bad input)."""
+
+
+class Engine(Protocol):
+    name: str
+
+    def fire(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]: ...
+
+    def close(self) -> None: ...
+
+
+class ReferenceEngine:
+    """Plain-Python evaluation of the conditions: the oracle for `DurableEngine`."""
+
+    name = "reference"
+
+    def __init__(self, rules: Iterable[tuple[str, C.Condition]]):
+        self._compiled = [(rule_id, C.compile_python(cond)) for rule_id, cond in rules]
+
+    def fire(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
+        compiled = self._compiled
+        return [{rule_id for rule_id, test in compiled if test(f)} for f in facts]
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> ReferenceEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class DurableEngine:
+    """The durable-rules C engine, one ruleset and one long-lived sid per instance.
+
+    Not thread-safe: use one instance per thread or process.
+    """
+
+    name = "durable"
+
+    def __init__(self, rules: Iterable[tuple[str, C.Condition]], chunk: int = 100):
+        import durable_rules_engine as dre  # a C extension: imported only when an engine is built
+
+        self._dre = dre
+        self.chunk = chunk
+        definition: dict[str, Any] = {}
+        for rule_id, cond in rules:
+            if rule_id.startswith("__"):
+                raise ValueError(f"rule id {rule_id!r} is reserved")
+            definition[rule_id] = {"all": [{"m": {"$and": [GUARD, C.to_durable(cond)]}}], "cap": chunk}
+        definition[SENTINEL_RULE] = {"all": [{"m": {"$and": [GUARD, {"$ex": {"__warmup": 1}}]}}], "cap": chunk}
+        self.ruleset_name = f"screener_{os.getpid()}_{next(_names)}"
+        self._handle = dre.create_ruleset(self.ruleset_name, orjson.dumps(definition).decode())
+        self._retract_text = {n: self._retract_json(n) for n in (1, chunk)}
+        self._closed = self._broken = False
+        self._run_chunk([{"__warmup": 1}])
+
+    def fire(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
+        if self._closed or self._broken:
+            raise EngineError("engine is closed" if self._closed else "engine failed earlier; build a new one")
+        fired: list[set[str]] = []
+        for start in range(0, len(facts), self.chunk):
+            fired.extend(self._run_chunk(facts[start:start + self.chunk]))
+        return fired
+
+    def _run_chunk(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
+        dre, handle = self._dre, self._handle
+        docs = []
+        for position, fact in enumerate(facts):
+            doc = {"sid": SID, "id": position, "rid": 1}
+            doc.update(fact)
+            docs.append(doc)
+        fired: list[set[str]] = [set() for _ in docs]
+        text = orjson.dumps(docs)
+        if _EXPONENT.search(text):
+            raise EngineError("a number would reach the engine in exponent form; round facts to at most "
+                              "4 decimal places and keep them below 1e16 (the Intake model does)")
+        code, state = dre.assert_facts(handle, text.decode())
+        try:
+            if code == 2:
+                raise EngineError("a fact was reported as already observed; the previous chunk was not retracted")
+            self._drain(state, fired)
+        finally:
+            dre.retract_facts(handle, self._retract_text.get(len(docs)) or self._retract_json(len(docs)))
+        return fired
+
+    def _drain(self, state: int, fired: list[set[str]]) -> None:
+        """Run every pending action of the chunk to completion, then read the results.
+
+        The engine loop only calls the C engine: an action left started holds a lease on the sid
+        and the next chunk's results would silently go missing, and `abandon_action` corrupts
+        memory (a later call segfaults). If the engine itself fails mid-drain, the instance is
+        marked broken and refuses further work instead of losing results.
+        """
+        dre, handle = self._dre, self._handle
+        texts: list[str] = []
+        try:
+            result = dre.start_action_for_state(handle, state)
+            text = result[1] if result else None
+            while text:
+                texts.append(text)
+                text = dre.complete_and_start_action(handle, state)
+        except BaseException:
+            self._broken = True
+            raise
+        for text in texts:
+            self._read_result(text, fired)
+
+    @staticmethod
+    def _read_result(text: str, fired: list[set[str]]) -> None:
+        """Add the rule of one action result to the facts (chunk positions) it matched."""
+        raw = text.encode()
+        rule_id = raw[2:raw.index(b'"', 2)].decode()
+        if rule_id != SENTINEL_RULE:
+            for position in _RESULT_IDS.findall(raw):
+                fired[int(position)].add(rule_id)
+
+    @staticmethod
+    def _retract_json(n: int) -> str:
+        return orjson.dumps([{"sid": SID, "id": position} for position in range(n)]).decode()
+
+    def close(self) -> None:
+        """Free the engine's state and ruleset; the instance cannot be used afterwards."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._broken:  # its state is unknown: leak it rather than risk freeing bad memory
+            return
+        self._dre.delete_state(self._handle, SID)
+        self._dre.delete_ruleset(self._handle)
+
+    def __enter__(self) -> DurableEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,58 @@
+"""Every rule's `fires` and `silent` examples, run through both engines.
+
+`screener check` and the test suite (one test id per example) use the same functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from .intake import parse_intake
+from .rulebook import Rulebook
+from .screening import Screener
+
+
+@dataclass(frozen=True)
+class Example:
+    rule_id: str
+    expect: str  # "fires" or "silent"
+    index: int
+    answers: dict[str, Any]
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.rule_id}-{self.expect}-{self.index + 1}"
+
+
+def examples(rulebook: Rulebook) -> Iterator[Example]:
+    for rule in rulebook.rules:
+        for expect in ("fires", "silent"):
+            for index, answers in enumerate(getattr(rule.examples, expect)):
+                yield Example(rule.id, expect, index, answers)
+
+
+def check_example(example: Example, screeners: list[Screener]) -> list[str]:
+    """Problems with one example (empty when it behaves as written) in every given engine."""
+    parsed = parse_intake(example.answers)
+    if parsed.intake is None:
+        return [f"{example.test_id}: example is not a valid intake: {'; '.join(map(str, parsed.errors))}"]
+    problems = []
+    for screener in screeners:
+        [(_, fired)] = screener.fired([parsed.intake])
+        if (example.rule_id in fired) != (example.expect == "fires"):
+            verb = "does not fire" if example.expect == "fires" else "fires"
+            problems.append(f"{example.test_id}: rule {verb} on its example ({screener.engine.name} engine)")
+    return problems
+
+
+def check_all(rulebook: Rulebook) -> tuple[int, list[str]]:
+    """Run every example in both engines; returns (examples run, problems)."""
+    screeners = [Screener(rulebook, "durable"), Screener(rulebook, "reference")]
+    try:
+        all_examples = list(examples(rulebook))
+        problems = [p for ex in all_examples for p in check_example(ex, screeners)]
+    finally:
+        for screener in screeners:
+            screener.close()
+    return len(all_examples), problems

@@ -1,0 +1,85 @@
+"""From an Intake to the facts the rules see, and back to words for the "because" text.
+
+Facts are typed values with every missing answer dropped (never null: the engine treats a
+null as present). Free text never reaches the engine: medications become the derived fields
+below, through the lexicon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .intake import FIELDS, FieldSpec, Intake
+from .lexicon import Lexicon
+
+DERIVED: dict[str, FieldSpec] = {
+    "medication_classes": FieldSpec("medication_classes", "list", "medication classes"),
+    "medication_count": FieldSpec("medication_count", "integer", "medications listed", minimum=0),
+    "unrecognised_medication_count": FieldSpec("unrecognised_medication_count", "integer",
+                                               "medications not recognised", minimum=0),
+}
+
+# Every field a rule may test: the intake's answers (but not free text) plus the derived facts.
+FACT_FIELDS: dict[str, FieldSpec] = {
+    **{k: s for k, s in FIELDS.items() if s.kind not in ("text", "list")},
+    **DERIVED,
+}
+_ANSWER_FIELDS = tuple(k for k in FACT_FIELDS if k in FIELDS)
+
+
+@dataclass
+class FactSet:
+    """One respondent's facts plus what is needed to explain them."""
+
+    facts: dict[str, Any]
+    unknown: frozenset[str] = frozenset()
+    class_items: dict[str, list[str]] = field(default_factory=dict)
+    unrecognised: list[str] = field(default_factory=list)
+
+
+def build_facts(intake: Intake, lexicon: Lexicon) -> FactSet:
+    values = intake.__dict__
+    facts = {k: values[k] for k in _ANSWER_FIELDS if values[k] is not None}
+    result = FactSet(facts, intake.unknown_fields)
+    if facts.get("bmi") is None and intake.height_cm and intake.weight_kg:
+        facts["bmi"] = round(intake.weight_kg / (intake.height_cm / 100) ** 2, 1)
+    meds = intake.medications
+    if meds is not None:
+        facts["medication_count"] = len(meds)
+        for text in meds:
+            match = lexicon.match(text)
+            if not match.recognised:
+                result.unrecognised.append(text)
+            for cls in match.classes:
+                result.class_items.setdefault(cls, []).append(text)
+        facts["unrecognised_medication_count"] = len(result.unrecognised)
+        if result.class_items:
+            facts["medication_classes"] = sorted(result.class_items)
+    return result
+
+
+def describer(factset: FactSet, lexicon: Lexicon):
+    """A `describe(field, value, item)` function for `conditions.explain`."""
+
+    def describe(name: str, value: Any, item: Any = None) -> str:
+        spec = FACT_FIELDS[name]
+        if name == "medication_classes" and item is not None:
+            items = factset.class_items.get(item)
+            label = lexicon.classes[item].label if item in lexicon.classes else item
+            return f"medications include {label}: {', '.join(items)}" if items else f"no medication listed is {label}"
+        if name == "unrecognised_medication_count" and value:
+            return f"medications not recognised: {', '.join(repr(t) for t in factset.unrecognised)}"
+        if value is None:
+            how = "answered unknown" if name in factset.unknown else "not answered"
+            return f"{spec.title}: {how}"
+        if spec.kind == "yesno":
+            return f"{spec.title}: {'yes' if value else 'no'}"
+        if spec.kind == "choice":
+            return f"{spec.title}: {value}"
+        if isinstance(value, float):
+            value = int(value) if value.is_integer() else round(value, 1)
+        unit = f" {spec.unit}" if spec.unit else ""
+        return f"{spec.title} {value}{unit}"
+
+    return describe

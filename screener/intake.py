@@ -1,0 +1,401 @@
+"""The intake: one respondent's answers, validated at the boundary.
+
+Field ids, ranges and units follow the public contract in intake.md. Every answer passes
+through one cleaner per field kind (yes/no, integer, number with unit, choice, list, text), so
+the questionnaire, `score` and `batch` all accept and reject exactly the same values.
+
+"unknown"/"unsure" is kept apart from "not answered": both are missing for the rules, but an
+explicitly unknown answer is listed in `Intake.unknown_fields`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import types
+import typing
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+DECIMALS = 4  # numbers are kept to 4 decimal places (no answer needs more)
+YES = frozenset({"yes", "y", "true", "1"})
+NO = frozenset({"no", "n", "false", "0"})
+UNKNOWN = frozenset({"unsure", "unknown"})
+
+# Units accepted inside a number cell, per field, as a factor to the canonical unit.
+# Ferritin: ng/mL = µg/L; pmol/L ÷ 2.247. Haemoglobin: g/L ÷ 10 (intake.md).
+UNITS: dict[str, dict[str, float]] = {
+    "ferritin_ng_ml": {"ng/ml": 1.0, "µg/l": 1.0, "μg/l": 1.0, "ug/l": 1.0, "mcg/l": 1.0, "pmol/l": 1 / 2.247},
+    "tsat_percent": {"%": 1.0},
+    "hemoglobin_g_dl": {"g/dl": 1.0, "g/l": 0.1},
+    "bmi": {"kg/m2": 1.0, "kg/m²": 1.0},
+    "height_cm": {"cm": 1.0, "m": 100.0},
+    "weight_kg": {"kg": 1.0, "lb": 0.45359237, "lbs": 0.45359237},
+    "sleep_hours": {"h": 1.0, "hours": 1.0, "hrs": 1.0},
+    "age_years": {"years": 1.0, "y": 1.0},
+    "onset_age_years": {"years": 1.0, "y": 1.0},
+}
+
+_NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S.*)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+\b")
+_LIST_SPLIT = re.compile(r"[;,\n]")
+
+YesNo = Union[bool, None]
+
+
+def _f(title: str, *, unit: str | None = None, ge: float | None = None, le: float | None = None,
+       soft: tuple[float, float] | None = None) -> Any:
+    """A field with a plain-language title, optional unit, hard range and soft range."""
+    extra: dict[str, Any] = {}
+    if unit:
+        extra["unit"] = unit
+    if soft:
+        extra["soft_range"] = list(soft)
+    return Field(default=None, title=title, ge=ge, le=le, json_schema_extra=extra or None)
+
+
+class Intake(BaseModel):
+    """One respondent's answers (intake.md). Missing answers are None."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
+
+    respondent_id: str | None = _f("respondent id")
+    age_years: int | None = _f("age", unit="years", ge=0, le=120)
+    sex: Literal["female", "male", "other"] | None = _f("sex")
+    urge_to_move: YesNo = _f("urge to move the legs")
+    worse_at_rest: YesNo = _f("worse at rest")
+    relieved_by_movement: YesNo = _f("relieved by movement")
+    worse_evening_night: YesNo = _f("worse in the evening or night")
+    symptom_days_per_week: float | None = _f("symptom days per week", unit="days/week", ge=0, le=7)
+    onset_age_years: int | None = _f("age at onset", unit="years", ge=0, le=120)
+    family_history_rls: YesNo = _f("family history of RLS")
+    ferritin_ng_ml: float | None = _f("ferritin", unit="ng/mL", ge=0, le=100000, soft=(1, 2000))
+    tsat_percent: float | None = _f("transferrin saturation", unit="%", ge=0, le=100)
+    hemoglobin_g_dl: float | None = _f("haemoglobin", unit="g/dL", ge=1, le=25)
+    inflammatory_condition: YesNo = _f("inflammatory condition")
+    taking_iron: YesNo = _f("taking iron")
+    pregnant: YesNo = _f("pregnant")
+    pregnancy_trimester: int | None = _f("trimester", ge=1, le=3)
+    weeks_postpartum: int | None = _f("weeks postpartum", unit="weeks", ge=0, le=104)
+    kidney_disease: Literal["none", "ckd", "dialysis", "transplant"] | None = _f("kidney disease")
+    diabetes: YesNo = _f("diabetes")
+    peripheral_neuropathy: YesNo = _f("peripheral neuropathy")
+    parkinsons_disease: YesNo = _f("Parkinson's disease")
+    rheumatoid_arthritis: YesNo = _f("rheumatoid arthritis")
+    hypothyroidism: YesNo = _f("hypothyroidism")
+    fibromyalgia: YesNo = _f("fibromyalgia")
+    multiple_sclerosis: YesNo = _f("multiple sclerosis")
+    venous_insufficiency: YesNo = _f("venous insufficiency")
+    sleep_apnea_untreated: YesNo = _f("untreated sleep apnoea")
+    medications: list[str] | None = _f("medications")
+    opioid_recently_stopped: YesNo = _f("opioid recently stopped")
+    dopaminergic_worsening: YesNo = _f("worsening on a dopaminergic drug")
+    caffeine_drinks_per_day: float | None = _f("caffeinated drinks per day", unit="drinks/day", ge=0, le=50)
+    alcohol_drinks_per_week: float | None = _f("alcoholic drinks per week", unit="drinks/week", ge=0, le=200)
+    smoker: YesNo = _f("smoker")
+    bmi: float | None = _f("BMI", unit="kg/m²", ge=10, le=90)
+    height_cm: float | None = _f("height", unit="cm", ge=40, le=250)
+    weight_kg: float | None = _f("weight", unit="kg", ge=2, le=400)
+    physically_active: YesNo = _f("physically active")
+    sleep_hours: float | None = _f("sleep per night", unit="hours", ge=0, le=24)
+    cramps_hard_knotted_muscle: YesNo = _f("muscle goes hard or knotted")
+    relieved_by_one_position_change: YesNo = _f("one change of position relieves it")
+    muscle_tender_worse_with_use: YesNo = _f("muscles tender, worse with use")
+    leg_swelling: YesNo = _f("leg swelling")
+    eased_by_leg_elevation: YesNo = _f("eased by raising the legs")
+    pain_in_joints: YesNo = _f("pain in the joints")
+    habit_without_urge: YesNo = _f("a habit without an urge")
+    restless_mind_with_worry: YesNo = _f("restless mind with worry")
+    numb_or_burning_feet: YesNo = _f("numb or burning feet")
+    pain_shoots_from_back: YesNo = _f("pain shoots down from the back")
+    walking_brings_on_pain: YesNo = _f("walking brings on pain")
+    whole_body_restlessness: YesNo = _f("whole-body restlessness")
+    started_after_new_drug: YesNo = _f("started after a new drug")
+    jerk_when_falling_asleep: YesNo = _f("jerk when falling asleep")
+
+    unknown_fields: frozenset[str] = Field(
+        default=frozenset(), title="answers given as unknown/unsure", json_schema_extra={"internal": True})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_unknown(cls, data: Any) -> Any:
+        """Turn "unknown"/"unsure" answers into None and remember which fields they were."""
+        if not isinstance(data, dict):
+            return data
+        unknown = set(data.get("unknown_fields") or ())
+        cleaned = {}
+        for key, value in data.items():
+            spec = FIELDS.get(key)
+            if spec and spec.kind != "text" and isinstance(value, str) and value.strip().lower() in UNKNOWN:
+                unknown.add(key)
+                value = None
+            cleaned[key] = value
+        cleaned["unknown_fields"] = frozenset(unknown)
+        return cleaned
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean(cls, value: Any, info: ValidationInfo) -> Any:
+        spec = FIELDS.get(info.field_name or "")
+        return clean_value(spec, value) if spec else value
+
+    @field_validator("onset_age_years", mode="after")
+    @classmethod
+    def _onset_not_after_age(cls, value: int | None, info: ValidationInfo) -> int | None:
+        age = info.data.get("age_years")
+        if value is not None and age is not None and value > age:
+            raise ValueError(f"age at onset ({value}) is later than age_years ({age})")
+        return value
+
+    def answered(self) -> dict[str, Any]:
+        """The answered fields only (no None, no internal fields)."""
+        return {k: v for k, v in self.model_dump(exclude={"unknown_fields"}).items() if v is not None}
+
+
+# ---------------------------------------------------------------------------------------------
+# Field specs derived from the model: one place for types, ranges and units.
+
+Kind = Literal["text", "integer", "number", "yesno", "choice", "list"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    id: str
+    kind: Kind
+    title: str
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    soft_range: tuple[float, float] | None = None
+    choices: tuple[str, ...] = ()
+
+    def describe_range(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{_fmt(self.minimum)} to {_fmt(self.maximum)}{unit}"
+
+
+def _kind_of(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    inner = args[0]
+    if typing.get_origin(inner) is Literal:
+        return "choice", tuple(typing.get_args(inner))
+    if typing.get_origin(inner) is list:
+        return "list", ()
+    kinds: dict[Any, Kind] = {bool: "yesno", int: "integer", float: "number", str: "text"}
+    return kinds[inner], ()
+
+
+def _build_specs() -> dict[str, FieldSpec]:
+    specs = {}
+    for name, info in Intake.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if extra.get("internal"):
+            continue
+        kind, choices = _kind_of(info.annotation)
+        lo = hi = None
+        for meta in info.metadata:
+            lo = getattr(meta, "ge", lo)
+            hi = getattr(meta, "le", hi)
+        soft = tuple(extra["soft_range"]) if "soft_range" in extra else None
+        specs[name] = FieldSpec(name, kind, info.title or name, extra.get("unit"), lo, hi, soft, choices)  # type: ignore[arg-type]
+    return specs
+
+
+FIELDS: dict[str, FieldSpec] = {}  # filled below, once Intake exists
+
+
+# ---------------------------------------------------------------------------------------------
+# Cleaners: raw answer -> typed value, or ValueError with a plain-language reason.
+
+def clean_value(spec: FieldSpec, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if value == "":
+            return None
+    return _CLEANERS[spec.kind](spec, value)
+
+
+def _clean_yesno(spec: FieldSpec, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        token = value.lower()
+        if token in YES:
+            return True
+        if token in NO:
+            return False
+    raise ValueError(f"{_show(value)} is not a yes/no answer; use yes, no or unsure")
+
+
+def _clean_number(spec: FieldSpec, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{_show(value)} is not a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        number = _parse_number_text(spec, value)
+    else:
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(number):
+        raise ValueError(f"{_show(value)} is not a finite number")
+    return round(number, DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _clean_integer(spec: FieldSpec, value: Any) -> int:
+    number = _clean_number(spec, value)
+    if number != int(number):
+        raise ValueError(f"{_show(value)} is not a whole number")
+    return int(number)
+
+
+def _parse_number_text(spec: FieldSpec, text: str) -> float:
+    if _DECIMAL_COMMA.match(text):
+        raise ValueError(f"{_show(text)} uses a decimal comma; use a decimal point")
+    match = _NUMBER.match(text)
+    if not match:
+        raise ValueError(f"{_show(text)} is not a number")
+    number, unit = float(match.group(1)), match.group(2)
+    if unit is None:
+        return number
+    factors = UNITS.get(spec.id, {})
+    factor = factors.get(unit.strip().lower().replace(" ", ""))
+    if factor is None:
+        known = ", ".join(sorted(factors)) or "none"
+        raise ValueError(f"unknown unit {_show(unit)} (accepted units: {known})")
+    return number * factor
+
+
+def _clean_choice(spec: FieldSpec, value: Any) -> str:
+    if isinstance(value, str) and value.lower() in spec.choices:
+        return value.lower()
+    raise ValueError(f"{_show(value)} is not one of: {', '.join(spec.choices)}")
+
+
+def _clean_list(spec: FieldSpec, value: Any) -> list[str]:
+    if isinstance(value, str):
+        items = _LIST_SPLIT.split(value)
+    elif isinstance(value, (list, tuple)):
+        if not all(isinstance(item, str) for item in value):
+            raise ValueError("every item must be text")
+        items = list(value)
+    else:
+        raise ValueError(f"expected a list of names, got {type(value).__name__}")
+    return [item.strip() for item in items if item.strip()]
+
+
+def _clean_text(spec: FieldSpec, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    return str(value)
+
+
+_CLEANERS = {
+    "yesno": _clean_yesno,
+    "number": _clean_number,
+    "integer": _clean_integer,
+    "choice": _clean_choice,
+    "list": _clean_list,
+    "text": _clean_text,
+}
+
+
+def _show(value: Any) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _fmt(number: float | None) -> str:
+    if number is None:
+        return "?"
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The boundary: raw answers -> Intake, with errors and warnings that name the field.
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning about one field."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ParsedIntake:
+    intake: Intake | None
+    errors: list[Problem]
+    warnings: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return self.intake is not None
+
+
+def parse_intake(data: Any) -> ParsedIntake:
+    """Validate raw answers (a mapping of field id -> answer) into an Intake."""
+    if not isinstance(data, dict):
+        return ParsedIntake(None, [Problem("(answers)", "expected an object of field: answer pairs")], [])
+    if "unknown_fields" in data:
+        return ParsedIntake(None, [Problem("unknown_fields", "is set by screener; give 'unknown' as an answer instead")], [])
+    try:
+        intake = Intake.model_validate(data)
+    except ValidationError as exc:
+        return ParsedIntake(None, [_problem(err) for err in exc.errors()], [])
+    return ParsedIntake(intake, [], soft_warnings(intake))
+
+
+def _problem(err: Any) -> Problem:
+    field = ".".join(str(part) for part in err["loc"][:1]) or "(answers)"
+    spec = FIELDS.get(field)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(field, FIELDS, n=1)
+        hint = f"; did you mean {close[0]}?" if close else "; see the intake fields in the README"
+        return Problem(field, f"is not a known field{hint}")
+    if kind in {"greater_than_equal", "less_than_equal"} and spec:
+        return Problem(field, f"{_fmt(err['input'])} is out of range ({spec.describe_range()})")
+    if kind == "value_error":
+        return Problem(field, str(err["ctx"]["error"]))
+    return Problem(field, err["msg"])
+
+
+def soft_warnings(intake: Intake) -> list[Problem]:
+    """Implausible-but-possible answers and contradictions worth a second look."""
+    warnings = []
+    for spec in FIELDS.values():
+        value = getattr(intake, spec.id)
+        if spec.soft_range and value is not None and not spec.soft_range[0] <= value <= spec.soft_range[1]:
+            lo, hi = spec.soft_range
+            warnings.append(Problem(spec.id, f"{_fmt(value)} is outside the usual range {_fmt(lo)}-{_fmt(hi)} {spec.unit}; please check"))
+    if intake.pregnant and intake.sex == "male":
+        warnings.append(Problem("pregnant", "answered yes while sex is male; please check"))
+    if intake.pregnancy_trimester is not None and intake.pregnant is not True:
+        warnings.append(Problem("pregnancy_trimester", "given although pregnant is not yes; it is ignored by pregnancy rules"))
+    if intake.bmi is not None and intake.height_cm and intake.weight_kg:
+        derived = intake.weight_kg / (intake.height_cm / 100) ** 2
+        if abs(derived - intake.bmi) > 2:
+            warnings.append(Problem("bmi", f"{_fmt(round(intake.bmi, 1))} differs from height and weight ({derived:.1f}); the given BMI is used"))
+    return warnings
+
+
+@cache
+def field_ids() -> tuple[str, ...]:
+    return tuple(FIELDS)
+
+
+FIELDS.update(_build_specs())

@@ -1,0 +1,99 @@
+"""Reports as JSON, Markdown and plain text (the terminal view with colour lives in `ask`)."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import orjson
+
+from .models import Report, Finding
+
+DISCLAIMER = (
+    "screener is a screening aid for clinicians, not a diagnosis. Findings are plausible "
+    "contributors, conditions to exclude and gaps to fill, for a clinician to interpret."
+)
+HEADINGS = {
+    "alert": "Alerts: defer to a clinician",
+    "contributor": "Plausible contributors",
+    "primary_indicator": "Pointers to primary (familial) RLS",
+    "mimic": "Mimics to exclude",
+    "data_gap": "Data gaps: measure or ask next",
+}
+
+
+def to_json(report: Report, indent: bool = True) -> str:
+    option = orjson.OPT_INDENT_2 if indent else 0
+    return orjson.dumps(report.model_dump(mode="json"), option=option).decode()
+
+
+def _criteria_line(report: Report) -> str | None:
+    crit = report.criteria
+    if crit is None:
+        return None
+    state = {True: "met on the answers given", False: "not met", None: "undetermined"}[crit.met]
+    extra = []
+    if crit.missing:
+        extra.append(f"missing: {', '.join(crit.missing)}")
+    if crit.mimics:
+        extra.append(f"mimics to exclude: {', '.join(crit.mimics)}")
+    tail = f" ({'; '.join(extra)})" if extra else ""
+    return f"IRLSSG screening criteria {state}{tail}. {crit.note}"
+
+
+def _groups(report: Report) -> Iterable[tuple[str, list[Finding]]]:
+    for kind, findings in report.by_kind().items():
+        if findings:
+            yield HEADINGS[kind], findings
+
+
+def to_text(report: Report) -> str:
+    lines = [f"Respondent {report.respondent_id or '-'}" + (f" (row {report.row})" if report.row else "")]
+    if report.errors:
+        lines.append("Invalid answers:")
+        lines += [f"  {e['field']}: {e['message']}" for e in report.errors]
+    lines += [f"Warning: {w['field']}: {w['message']}" for w in report.warnings]
+    for heading, findings in _groups(report):
+        lines += ["", heading]
+        for f in findings:
+            lines.append(f"  [{f.rule_id}] {f.title} ({f.code}; evidence: {f.evidence})")
+            lines.append(f"      because: {f.because}")
+            lines.append(f"      advice:  {f.advice}")
+            if f.local_policy:
+                lines.append(f"      local policy: {f.local_policy}")
+            lines += [f"      source:  {s['citation']}" for s in f.sources]
+    if report.status == "ok" and not report.findings:
+        lines += ["", "No finding: no rule matched these answers."]
+    if (crit := _criteria_line(report)) is not None:
+        lines += ["", crit]
+    lines += ["", DISCLAIMER, f"Rulebook {report.rulebook.get('version', '?')} ({report.rulebook.get('sha256', '')[:12]})"]
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(report: Report) -> str:
+    out = [f"# Screening report: {report.respondent_id or 'respondent'}", "", f"> {DISCLAIMER}", ""]
+    if report.errors:
+        out += ["## Invalid answers", ""] + [f"- `{e['field']}`: {e['message']}" for e in report.errors] + [""]
+    if report.warnings:
+        out += ["## Warnings", ""] + [f"- `{w['field']}`: {w['message']}" for w in report.warnings] + [""]
+    for heading, findings in _groups(report):
+        out += [f"## {heading}", ""]
+        for f in findings:
+            out += [f"### {f.title} (`{f.code}`, {f.rule_id})", "",
+                    f"- **Because:** {f.because}",
+                    f"- **Why it matters:** {f.why}",
+                    f"- **Advice:** {f.advice}",
+                    f"- **Evidence:** {f.evidence}"]
+            if f.local_policy:
+                out.append(f"- **Local policy:** {f.local_policy}")
+            out.append("- **Sources:**")
+            out += [f"  - {s['citation']}" for s in f.sources]
+            out.append("")
+    if report.status == "ok" and not report.findings:
+        out += ["No finding: no rule matched these answers.", ""]
+    if (crit := _criteria_line(report)) is not None:
+        out += ["## Criteria", "", crit, ""]
+    out.append(f"_Rulebook {report.rulebook.get('version', '?')}, sha256 {report.rulebook.get('sha256', '')[:12]}_")
+    return "\n".join(out) + "\n"
+
+
+FORMATS = {"json": to_json, "markdown": to_markdown, "text": to_text}

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from screener.rulebook import Rulebook, default_rulebook
+from screener.screening import Screener
+
+
+@pytest.fixture(scope="session")
+def rulebook() -> Rulebook:
+    return default_rulebook()
+
+
+@pytest.fixture(scope="session")
+def durable(rulebook: Rulebook):
+    with Screener(rulebook, "durable") as screener:
+        yield screener
+
+
+@pytest.fixture(scope="session")
+def reference(rulebook: Rulebook):
+    with Screener(rulebook, "reference") as screener:
+        yield screener

@@ -1,0 +1,20 @@
+"""Every rule's examples, one test id each, in both engines."""
+
+from __future__ import annotations
+
+import pytest
+
+from screener.examples import check_example, examples
+from screener.rulebook import default_rulebook
+
+EXAMPLES = list(examples(default_rulebook()))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[ex.test_id for ex in EXAMPLES])
+def test_rule_example(example, durable, reference):
+    assert check_example(example, [durable, reference]) == []
+
+
+def test_every_rule_has_both_kinds_of_example(rulebook):
+    for rule in rulebook.rules:
+        assert rule.examples.fires and rule.examples.silent, rule.id
