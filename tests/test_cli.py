@@ -1,0 +1,94 @@
+"""The command line: score, rules, check; bad input gets one clear line per problem."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from screener.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+
+
+def run(*args: str, stdin: str | None = None):
+    return CliRunner().invoke(main, list(args), input=stdin)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_score_examples_json_every_finding_cites_a_full_source(path):
+    result = run("score", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["status"] == "ok" and report["findings"]
+    for finding in report["findings"]:
+        assert finding["sources"], finding["rule_id"]
+        for source in finding["sources"]:
+            assert len(source["citation"]) > 40 and source["id"]
+        assert finding["because"]
+
+
+@pytest.mark.parametrize("fmt, marker", [("text", "because:"), ("markdown", "**Because:**")])
+def test_score_other_formats(fmt, marker):
+    result = run("score", str(EXAMPLES[0]), "--format", fmt)
+    assert result.exit_code == 0 and marker in result.stdout and "not a diagnosis" in result.stdout
+
+
+def test_score_reads_stdin_and_both_engines_agree():
+    answers = EXAMPLES[0].read_text()
+    a = json.loads(run("score", "-", "--format", "json", stdin=answers).stdout)
+    b = json.loads(run("score", "-", "--format", "json", "--engine", "reference", stdin=answers).stdout)
+    assert a == b
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("{not json", "not valid JSON"),
+    ('{"ferritin_ng_ml": "abc"}', "ferritin_ng_ml: 'abc' is not a number"),
+    ('{"pregnancy_trimester": 5}', "pregnancy_trimester: 5 is out of range (1 to 3)"),
+    ('{"favourite_colour": "blue"}', "favourite_colour: is not a known field"),
+    ("", "the file is empty"),
+    ("   \n", "the file is empty"),
+    ("[1, 2]", "expected an object"),
+])
+def test_bad_input_exits_1_with_one_line_per_problem(tmp_path, content, expected):
+    path = tmp_path / "answers.json"
+    path.write_text(content)
+    result = run("score", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_several_problems_give_several_lines(tmp_path):
+    path = tmp_path / "answers.json"
+    path.write_text('{"ferritin_ng_ml": "abc", "pregnancy_trimester": 5}')
+    result = run("score", str(path))
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 2
+
+
+def test_missing_file_is_an_input_problem(tmp_path):
+    result = run("score", str(tmp_path / "nope.json"))
+    assert result.exit_code == 1 and "cannot read: No such file" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error():
+    assert run("score", "--format", "pdf", str(EXAMPLES[0])).exit_code == 2
+
+
+def test_rules_text_and_json(rulebook):
+    text = run("rules")
+    assert text.exit_code == 0 and all(rule.id in text.stdout for rule in rulebook.rules)
+    data = json.loads(run("rules", "--format", "json").stdout)
+    assert len(data["rules"]) == len(rulebook.rules)
+    assert all(rule["sources"] and rule["condition"] for rule in data["rules"])
+
+
+def test_check_passes():
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok:")
