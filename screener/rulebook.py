@@ -28,6 +28,7 @@ from .models import RuleSpec, Source
 from .paths import rules_dir
 
 REGISTRY_FILES = ("rulebook.yaml", "sources.yaml", "medications.yaml")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 
 
 class RulebookError(Exception):
@@ -60,7 +61,7 @@ class Rulebook:
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as exc:
         problems.append(f"{path.name}: cannot be read as YAML: {exc}")
         return None
