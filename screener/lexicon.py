@@ -55,6 +55,8 @@ class Lexicon:
     classes: dict[str, DrugClass]
     index: dict[tuple[str, ...], Entry] = field(default_factory=dict)
     longest: int = 1
+    _cache: dict[str, MedicationMatch] = field(default_factory=dict, repr=False)
+    CACHE_SIZE = 65536  # the same medication texts recur across a cohort
 
     @classmethod
     def from_data(cls, data: dict[str, Any], where: str = "medications.yaml") -> Lexicon:
@@ -97,7 +99,15 @@ class Lexicon:
         return [entry.name for entry in self.index.values()]
 
     def match(self, text: str) -> MedicationMatch:
-        """Find every known name in one medication answer."""
+        """Find every known name in one medication answer (memoised)."""
+        found = self._cache.get(text)
+        if found is None:
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
+            found = self._cache[text] = self._match(text)
+        return found
+
+    def _match(self, text: str) -> MedicationMatch:
         words = tokens(text)
         found: list[Entry] = []
         i = 0
