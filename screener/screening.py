@@ -97,7 +97,8 @@ class Screener:
         for rule_id in fired:
             rule = self.rulebook.rule(rule_id)
             because = "; ".join(dict.fromkeys(C.explain(rule.condition, factset.facts, describe)))
-            out.append(Finding(
+            # Trusted values from the loaded rulebook: construct without validating again.
+            out.append(Finding.model_construct(
                 rule_id=rule.id, code=rule.code, kind=rule.kind, title=rule.title, because=because,
                 why=rule.why, advice=rule.advice, evidence=rule.evidence, local_policy=rule.local_policy,
                 sources=[self._sources[sid] for sid in rule.sources],
