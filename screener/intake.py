@@ -16,7 +16,6 @@ import re
 import types
 import typing
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -391,11 +390,6 @@ def soft_warnings(intake: Intake) -> list[Problem]:
         if abs(derived - intake.bmi) > 2:
             warnings.append(Problem("bmi", f"{_fmt(round(intake.bmi, 1))} differs from height and weight ({derived:.1f}); the given BMI is used"))
     return warnings
-
-
-@cache
-def field_ids() -> tuple[str, ...]:
-    return tuple(FIELDS)
 
 
 FIELDS.update(_build_specs())
