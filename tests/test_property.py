@@ -61,6 +61,8 @@ def test_engines_agree_on_random_intakes(answers, durable, reference):
     [(_, fired_reference)] = reference.fired([parsed.intake])
     by_ast = {rule.id for rule in RULEBOOK.rules if C.evaluate(rule.condition, facts.facts)}
     assert fired_durable == fired_reference == by_ast
+    for finding in durable.findings(facts, fired_durable):  # every finding can say why
+        assert finding.because and finding.sources
 
 
 # -- random conditions over the whole language ------------------------------------------------
