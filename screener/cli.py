@@ -99,6 +99,39 @@ def check() -> None:
         fail([*problems, f"{len(problems)} problem(s) in {count} examples"])
     click.echo(f"ok: {len(rulebook.rules)} rules, {len(rulebook.sources)} sources, "
                f"{len(rulebook.lexicon.index)} medication names, {count} examples pass in both engines")
+    from .questionnaire import QuestionnaireError, default_questionnaire
+
+    try:
+        questionnaire = default_questionnaire()
+    except QuestionnaireError as exc:
+        fail(["The questionnaire has problems:", *[f"  {p}" for p in exc.problems]])
+    click.echo(f"ok: questionnaire {questionnaire.id} asks every intake field ({len(questionnaire.questions)} questions)")
+
+
+def _report_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .ask import REPORT_FORMATS
+
+    if value and Path(value).suffix.lower() not in REPORT_FORMATS:
+        raise click.BadParameter(f"the format follows the extension: use {', '.join(REPORT_FORMATS)}")
+    return value
+
+
+@main.command()
+@click.option("--answers-out", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the answers as JSON that `screener score` accepts.")
+@click.option("--report-out", type=click.Path(dir_okay=False, writable=True), callback=_report_path,
+              help="Also write the report: JSON (.json) or Markdown (.md).")
+@click.option("--resume", type=click.Path(dir_okay=False, exists=True),
+              help="Continue from a progress file saved when the questionnaire was interrupted.")
+def ask(answers_out: str | None, report_out: str | None, resume: str | None) -> None:
+    """Ask the questionnaire in the terminal, review the answers, show the report.
+
+    Type ? for why a question is asked, back to go back, unsure or skip where allowed.
+    Ctrl-C saves progress; answers can also be piped in, one per line.
+    """
+    from .ask import run_ask
+
+    run_ask(*(Path(p) if p else None for p in (answers_out, report_out, resume)))
 
 
 if __name__ == "__main__":  # pragma: no cover

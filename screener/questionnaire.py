@@ -1,0 +1,342 @@
+"""The questionnaire: questions as data (questionnaires/*.yaml), skip logic and answer checks.
+
+Types, ranges, units and choice codes belong to the Intake model; the questionnaire file may
+restate them for exporters (FHIR, REDCap), and the loader refuses any disagreement. Answers are
+checked by the Intake model alone (`clean_value`, then `parse_intake` on all answers so far),
+so the questionnaire accepts and rejects exactly what `screener score` does.
+
+Answers are kept as a JSON-ready dict, in question order: a typed value, "unsure", or None for
+a question that was shown and skipped. Skip logic (`ask_when`) is the rules' condition language
+evaluated over the answers to earlier questions only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import conditions as C
+from .intake import FIELDS, UNKNOWN, FieldSpec, Intake, Problem, clean_value, parse_intake
+from .paths import questionnaires_dir
+
+DEFAULT = "rls_intake"
+UNSURE = "unsure"
+SKIP = frozenset({"skip"})
+NONE_LIST = frozenset({"none", "nothing"})
+TYPES = {"yesno": "boolean", "integer": "integer", "number": "decimal", "choice": "choice",
+         "text": "string", "list": "list"}
+# Derived facts an ask_when may test, and the questions they come from (see facts.build_facts).
+DERIVED_FROM = {
+    "medication_classes": ("medications",),
+    "medication_count": ("medications",),
+    "unrecognised_medication_count": ("medications",),
+    "bmi": ("height_cm", "weight_kg"),
+}
+_KEYS = {"id", "section", "type", "text", "help", "unit", "min", "max", "choices", "required", "ask_when"}
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class QuestionnaireError(Exception):
+    """The questionnaire file is inconsistent; `problems` lists every problem, one line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be accepted; the message is the plain reason to show."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    section: str
+    text: str
+    help: str
+    spec: FieldSpec
+    choices: tuple[tuple[str, str], ...] = ()  # (code, display)
+    required: bool = False
+    ask_when: C.Condition | None = None
+
+    @property
+    def allows_unsure(self) -> bool:
+        return not self.required and self.spec.kind != "text"
+
+    def hint(self) -> str:
+        """What may be typed, e.g. "yes / no / unsure"."""
+        kind = self.spec.kind
+        if kind == "yesno":
+            options = ["yes", "no"]
+        elif kind == "choice":
+            options = [f"{n} = {display}" for n, (_, display) in enumerate(self.choices, 1)]
+        elif kind in ("integer", "number"):
+            options = [self.spec.describe_range()]
+        elif kind == "list":
+            options = ["names separated by commas", "none"]
+        else:
+            options = ["text"]
+        if self.allows_unsure:
+            options.append(UNSURE)
+        if not self.required:
+            options.append("Enter to skip")
+        return " / ".join(options)
+
+    def show(self, value: Any) -> str:
+        """An answer as the person would say it."""
+        if value is None:
+            return "(skipped)"
+        if value == UNSURE and self.spec.kind != "text":
+            return UNSURE
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if self.spec.kind == "choice":
+            return dict(self.choices).get(value, str(value))
+        if isinstance(value, list):
+            return ", ".join(value) if value else "none"
+        if isinstance(value, float):
+            value = int(value) if value.is_integer() else value
+        return f"{value} {self.spec.unit}" if self.spec.unit else str(value)
+
+
+@dataclass
+class Checked:
+    """An accepted answer and any soft warnings about it."""
+
+    value: Any
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Questionnaire:
+    id: str
+    title: str
+    version: str
+    sections: dict[str, str]
+    questions: list[Question]
+
+    def __post_init__(self) -> None:
+        self.index = {q.id: i for i, q in enumerate(self.questions)}
+
+    def __getitem__(self, qid: str) -> Question:
+        return self.questions[self.index[qid]]
+
+    # -- skip logic ----------------------------------------------------------------------------
+
+    def effective(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """The answers to questions that apply, in question order (others are dropped)."""
+        kept: dict[str, Any] = {}
+        for question in self.questions:
+            if question.id in answers and self._applies(question, kept):
+                kept[question.id] = answers[question.id]
+        return kept
+
+    def applicable(self, answers: dict[str, Any]) -> list[Question]:
+        """The questions that apply given these answers (unanswered ones included)."""
+        kept = self.effective(answers)
+        return [q for q in self.questions if self._applies(q, {k: v for k, v in kept.items()
+                                                              if self.index[k] < self.index[q.id]})]
+
+    def applies(self, question: Question, answers: dict[str, Any]) -> bool:
+        earlier = {k: v for k, v in self.effective(answers).items() if self.index[k] < self.index[question.id]}
+        return self._applies(question, earlier)
+
+    def _applies(self, question: Question, earlier: dict[str, Any]) -> bool:
+        if question.ask_when is None:
+            return True
+        return C.evaluate(question.ask_when, _skip_facts(earlier))
+
+    # -- answers -------------------------------------------------------------------------------
+
+    def check(self, question: Question, text: str, answers: dict[str, Any]) -> Checked:
+        """One typed answer -> the value to store; AnswerError with the reason otherwise.
+
+        Empty or "skip" skips (not for a required question); "unsure" is kept as unsure.
+        """
+        raw = text.strip()
+        token = raw.lower()
+        if token in SKIP or not raw:
+            if question.required:
+                raise AnswerError("this question needs an answer")
+            return Checked(None)
+        if token in UNKNOWN and question.spec.kind != "text":
+            if not question.allows_unsure:
+                raise AnswerError("this question needs an answer; 'unsure' is not accepted here")
+            value: Any = UNSURE
+        elif question.spec.kind == "list" and token in NONE_LIST:
+            value = []
+        elif question.spec.kind == "choice" and raw.isdigit() and 1 <= int(raw) <= len(question.choices):
+            value = question.choices[int(raw) - 1][0]
+        else:
+            try:
+                value = clean_value(question.spec, raw)
+            except ValueError as exc:
+                raise AnswerError(str(exc)) from None
+        trial = self.effective({**answers, question.id: value})
+        parsed = parse_intake({k: v for k, v in trial.items() if v is not None})
+        if parsed.errors:
+            raise AnswerError("; ".join(_reason(question.id, p) for p in parsed.errors))
+        return Checked(value, [w for w in parsed.warnings if w.field == question.id])
+
+    def check_all(self, answers: Any) -> list[Problem]:
+        """Problems with a whole set of stored answers (a resume file), one per field."""
+        if not isinstance(answers, dict):
+            return [Problem("answers", "expected an object of question: answer pairs")]
+        problems = [Problem(key, "is not a question of this questionnaire") for key in answers if key not in self.index]
+        if problems:
+            return problems
+        required = [Problem(q.id, "this question needs an answer") for q in self.questions
+                    if q.required and q.id in answers and answers[q.id] is None]
+        return required + parse_intake(self.effective(answers)).errors
+
+
+def _reason(qid: str, problem: Problem) -> str:
+    if problem.field == qid:
+        return problem.message
+    return f"it conflicts with the answer to {problem.field} ({problem.message}); change that answer first"
+
+
+class _Unsure:
+    """An answer given as "unsure": present for `present`, false for every comparison."""
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__  # type: ignore[assignment]
+    __hash__ = object.__hash__
+
+    def __contains__(self, item: object) -> bool:
+        return False
+
+
+_UNSURE_FACT = _Unsure()
+
+
+def _skip_facts(earlier: dict[str, Any]) -> dict[str, Any]:
+    """Facts for ask_when: the engine's facts for these answers, plus unsure answers as present."""
+    from .facts import build_facts
+    from .rulebook import default_rulebook
+
+    given = {k: v for k, v in earlier.items() if v is not None}
+    parsed = parse_intake(given)
+    intake = parsed.intake or Intake()
+    facts = dict(build_facts(intake, default_rulebook().lexicon).facts)
+    for name in intake.unknown_fields:
+        facts[name] = _UNSURE_FACT
+    return facts
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and checking the questionnaire file
+
+def questionnaire_path(name: str = DEFAULT) -> Path:
+    return questionnaires_dir() / f"{name}.yaml"
+
+
+@cache
+def default_questionnaire() -> Questionnaire:
+    return load_questionnaire(questionnaire_path())
+
+
+def load_questionnaire(path: Path) -> Questionnaire:
+    """Load and check a questionnaire file; raises QuestionnaireError naming each problem."""
+    problems: list[str] = []
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+    except (OSError, yaml.YAMLError) as exc:
+        raise QuestionnaireError([f"{path.name}: cannot be read as YAML: {exc}"]) from None
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        raise QuestionnaireError([f"{path.name}: expected a mapping with a 'questions' list"])
+    sections = {}
+    for raw in data.get("sections") or []:
+        if isinstance(raw, dict) and raw.get("id") and raw.get("title"):
+            sections[str(raw["id"])] = str(raw["title"])
+        else:
+            problems.append(f"{path.name}: each section needs an id and a title")
+    questions: list[Question] = []
+    for number, raw in enumerate(data["questions"], 1):
+        question = _question(raw, number, sections, [q.id for q in questions], problems, path.name)
+        if question:
+            questions.append(question)
+    asked = {q.id for q in questions}
+    problems += [f"{path.name}: Intake field {fid!r} has no question" for fid in FIELDS if fid not in asked]
+    if problems:
+        raise QuestionnaireError(problems)
+    return Questionnaire(str(data.get("id") or path.stem), str(data.get("title") or path.stem),
+                         str(data.get("version") or "0"), sections, questions)
+
+
+def _question(raw: Any, number: int, sections: dict[str, str], earlier: list[str],
+              problems: list[str], file: str) -> Question | None:
+    where = f"{file}: question #{number}"
+    if not isinstance(raw, dict) or "id" not in raw:
+        problems.append(f"{where}: expected a mapping with an id")
+        return None
+    qid = str(raw["id"])
+    where = f"{file}: question {qid}"
+    before = len(problems)
+    spec = FIELDS.get(qid)
+    if spec is None:
+        problems.append(f"{where}: not an Intake field")
+        return None
+    if qid in earlier:
+        problems.append(f"{where}: asked twice")
+    problems += [f"{where}: unknown key {key!r}" for key in raw if key not in _KEYS]
+    for key in ("text", "help"):
+        if not isinstance(raw.get(key), str) or len(raw[key].strip()) < 5:
+            problems.append(f"{where}: needs a {key}")
+    if raw.get("section") not in sections:
+        problems.append(f"{where}: section {raw.get('section')!r} is not listed under sections")
+    if raw.get("type") != TYPES[spec.kind]:
+        problems.append(f"{where}: type {raw.get('type')!r} disagrees with the Intake field ({TYPES[spec.kind]})")
+    if raw.get("unit") != spec.unit:
+        problems.append(f"{where}: unit {raw.get('unit')!r} disagrees with the Intake field ({spec.unit!r})")
+    for key, expected in (("min", spec.minimum), ("max", spec.maximum)):
+        if raw.get(key) != expected:
+            problems.append(f"{where}: {key} {raw.get(key)!r} disagrees with the Intake field ({expected!r})")
+    choices = _choices(raw.get("choices"), spec, where, problems)
+    condition = None
+    if raw.get("ask_when") is not None:
+        condition = _ask_when(raw["ask_when"], earlier, where, problems)
+    required = raw.get("required", False)
+    if not isinstance(required, bool):
+        problems.append(f"{where}: required must be true or false")
+    if len(problems) > before:
+        return None
+    return Question(qid, raw["section"], raw["text"].strip(), raw["help"].strip(), spec, choices, required, condition)
+
+
+def _choices(raw: Any, spec: FieldSpec, where: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    if spec.kind != "choice":
+        if raw is not None:
+            problems.append(f"{where}: choices given for a {TYPES[spec.kind]} question")
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(c, dict) and set(c) == {"code", "display"}
+                                            and c["code"] and c["display"] for c in raw):
+        problems.append(f"{where}: choices must be a list of {{code, display}}")
+        return ()
+    pairs = tuple((str(c["code"]), str(c["display"])) for c in raw)
+    if tuple(code for code, _ in pairs) != spec.choices:
+        problems.append(f"{where}: choice codes {[c for c, _ in pairs]} disagree with the Intake field {list(spec.choices)}")
+    return pairs
+
+
+def _ask_when(raw: Any, earlier: list[str], where: str, problems: list[str]) -> C.Condition | None:
+    from .rulebook import check_condition, default_rulebook
+
+    try:
+        condition = C.parse(raw, "ask_when")
+    except C.ConditionError as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+    found = check_condition(condition, default_rulebook().lexicon)
+    problems += [f"{where}: ask_when: {msg}" for msg in found]
+    for name in sorted(C.fields(condition)):
+        sources = DERIVED_FROM.get(name, (name,))
+        if not any(source in earlier for source in sources):
+            problems.append(f"{where}: ask_when tests {name!r}, which is not asked before this question")
+    return None if found else condition

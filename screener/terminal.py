@@ -1,0 +1,64 @@
+"""The report on screen (rich): findings grouped by kind, each with its because, advice,
+evidence grade and sources, then the criteria line and the disclaimer.
+
+Colour follows the terminal and the NO_COLOR convention (rich honours both); the words and
+their order are the same as in the text and Markdown reports (`render`).
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.text import Text
+
+from .models import KIND_ORDER, Finding, Report
+from .render import DISCLAIMER, HEADINGS, _criteria_line
+
+STYLES = {"alert": "bold red", "contributor": "bold yellow", "primary_indicator": "bold magenta",
+          "mimic": "bold cyan", "data_gap": "bold blue"}
+
+
+def _field(label: str, value: str) -> Text:
+    text = Text(f"{label}: ", style="bold")
+    text.append(value)
+    return text
+
+
+def _finding(finding: Finding) -> Padding:
+    title = Text(finding.title, style="bold")
+    title.append(f"  ({finding.code}, {finding.rule_id})", style="dim")
+    lines = [title, _field("Because", finding.because), _field("Advice", finding.advice),
+             _field("Evidence", finding.evidence)]
+    if finding.local_policy:
+        lines.append(_field("Local policy", finding.local_policy))
+    lines.append(Text("Sources:", style="bold"))
+    lines += [Text(f"  - {source['citation']}") for source in finding.sources]
+    return Padding(Group(*lines), (0, 0, 1, 2), expand=False)
+
+
+def render_report(report: Report, console: Console) -> None:
+    """Print one report: groups in KIND_ORDER (alerts first), then criteria and disclaimer."""
+    console.print(Rule(Text(f"Screening report: {report.respondent_id or 'respondent'}", style="bold")))
+    for error in report.errors:
+        console.print(Text(f"Invalid answer: {error['field']}: {error['message']}", style="bold red"))
+    for warning in report.warnings:
+        console.print(Text(f"Warning: {warning['field']}: {warning['message']}", style="yellow"))
+    groups = report.by_kind()
+    for kind in KIND_ORDER:
+        if not groups[kind]:
+            continue
+        console.print()
+        console.print(Text(f"{HEADINGS[kind]} ({len(groups[kind])})", style=STYLES[kind]))
+        for finding in groups[kind]:
+            console.print(_finding(finding))
+    if report.status == "ok" and not report.findings:
+        console.print(Text("No finding: no rule matched these answers."))
+    criteria = _criteria_line(report)
+    if criteria:
+        console.print()
+        console.print(Text(criteria))
+    console.print()
+    console.print(Text(DISCLAIMER, style="italic"))
+    stamp = report.rulebook
+    console.print(Text(f"Rulebook {stamp.get('version', '?')} ({stamp.get('sha256', '')[:12]})", style="dim"))
