@@ -208,10 +208,20 @@ def _negate(cond: Condition) -> Condition:
 
 
 def to_durable(cond: Condition) -> dict[str, Any]:
-    """durable-rules JSON for a condition (without the respondent guard)."""
+    """durable-rules JSON for a condition (without the respondent guard).
+
+    Nested and/or of the same kind are flattened and one-item groups unwrapped: durable-rules
+    refuses deeply nested expressions ("Could not create ruleset, error code: 113").
+    """
     if isinstance(cond, (All, AnyOf)):
         key = "$and" if isinstance(cond, All) else "$or"
-        return {key: [to_durable(item) for item in cond.items]}
+        items: list[dict[str, Any]] = []
+        for item in cond.items:
+            compiled = to_durable(item)
+            for part in compiled[key] if set(compiled) == {key} else [compiled]:
+                if part not in items:  # identical branches add nothing
+                    items.append(part)
+        return items[0] if len(items) == 1 else {key: items}
     if isinstance(cond, Not):
         inner = cond.item
         if isinstance(inner, Present):
@@ -226,7 +236,7 @@ def to_durable(cond: Condition) -> dict[str, Any]:
             return {cond.field: cond.value}
         return {DURABLE_OPS[cond.op]: {cond.field: cond.value}}
     if isinstance(cond, In):
-        return {"$or": [{cond.field: value} for value in cond.values]}
+        return to_durable(AnyOf(tuple(Cmp(cond.field, "eq", value) for value in cond.values)))
     return {"$iany": {cond.field: {"$i": cond.value}}}
 
 

@@ -98,7 +98,10 @@ class DurableEngine:
             definition[rule_id] = {"all": [{"m": {"$and": [GUARD, C.to_durable(cond)]}}], "cap": chunk}
         definition[SENTINEL_RULE] = {"all": [{"m": {"$and": [GUARD, {"$ex": {"__warmup": 1}}]}}], "cap": chunk}
         self.ruleset_name = f"screener_{os.getpid()}_{next(_names)}"
-        self._handle = dre.create_ruleset(self.ruleset_name, orjson.dumps(definition).decode())
+        try:
+            self._handle = dre.create_ruleset(self.ruleset_name, orjson.dumps(definition).decode())
+        except dre.error as exc:
+            raise EngineError(f"durable-rules refused the ruleset ({exc}); {self._culprits(definition)}") from exc
         self._retract_text = {n: self._retract_json(n) for n in (1, chunk)}
         self._closed = self._broken = False
         self._run_chunk([{"__warmup": 1}])
@@ -162,6 +165,18 @@ class DurableEngine:
         if rule_id != SENTINEL_RULE:
             for position in _RESULT_IDS.findall(raw):
                 fired[int(position)].add(rule_id)
+
+    def _culprits(self, definition: dict[str, Any]) -> str:
+        """Name the rules that durable-rules refuses on their own."""
+        refused = []
+        for rule_id, rule in definition.items():
+            try:
+                probe = self._dre.create_ruleset(f"{self.ruleset_name}_probe_{next(_names)}",
+                                                 orjson.dumps({rule_id: rule}).decode())
+                self._dre.delete_ruleset(probe)
+            except self._dre.error:
+                refused.append(rule_id)
+        return f"refused rules: {', '.join(refused)} (simplify their conditions)" if refused else "no single rule is refused"
 
     @staticmethod
     def _retract_json(n: int) -> str:

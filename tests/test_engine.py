@@ -144,3 +144,11 @@ def test_intake_keeps_numbers_engine_safe(cell, value):
     from screener.intake import parse_intake
 
     assert parse_intake({"tsat_percent": cell}).intake.tsat_percent == value
+
+
+def test_a_condition_the_engine_refuses_is_named():
+    pairs = [(f"R-{i:03d}", C.Cmp("ferritin_ng_ml", "ne", i)) for i in range(3)]
+    nested = C.AnyOf(tuple(C.All((C.Cmp("ferritin_ng_ml", "ne", i), C.Cmp("tsat_percent", "ne", i)))
+                           for i in range(20)))
+    with pytest.raises(RuntimeError, match=r"refused rules: BIG-001 \(simplify their conditions\)"):
+        DurableEngine([*pairs, ("BIG-001", nested)])
