@@ -52,11 +52,17 @@ def build_facts(intake: Intake, lexicon: Lexicon) -> FactSet:
             if not match.recognised:
                 result.unrecognised.append(text)
             for cls in match.classes:
-                result.class_items.setdefault(cls, []).append(text)
+                result.class_items.setdefault(cls, []).append(_shown(text, lexicon.carriers(match, cls)))
         facts["unrecognised_medication_count"] = len(result.unrecognised)
         if result.class_items:
             facts["medication_classes"] = sorted(result.class_items)
     return result
+
+
+def _shown(text: str, drugs: list[str]) -> str:
+    """The answer as given, plus the generic name when the answer is a brand or combination."""
+    hidden = [drug for drug in drugs if drug not in text.lower()]
+    return f"{text} ({', '.join(hidden)})" if hidden else text
 
 
 def describer(factset: FactSet, lexicon: Lexicon):

@@ -55,6 +55,7 @@ class Lexicon:
     classes: dict[str, DrugClass]
     index: dict[tuple[str, ...], Entry] = field(default_factory=dict)
     longest: int = 1
+    drug_classes: dict[str, frozenset[str]] = field(default_factory=dict)
     _cache: dict[str, MedicationMatch] = field(default_factory=dict, repr=False)
     CACHE_SIZE = 65536  # the same medication texts recur across a cohort
 
@@ -67,7 +68,7 @@ class Lexicon:
             for cid, spec in (data.get("classes") or {}).items()
         }
         lexicon = cls(classes)
-        drug_classes: dict[str, frozenset[str]] = {}
+        drug_classes = lexicon.drug_classes
         for drug in data.get("drugs") or []:
             name = drug["name"]
             unknown = set(drug.get("classes") or ()) - set(classes)
@@ -123,3 +124,7 @@ class Lexicon:
         drugs = tuple(dict.fromkeys(d for entry in found for d in entry.drugs))
         classes = frozenset().union(*(entry.classes for entry in found)) if found else frozenset()
         return MedicationMatch(text, drugs, classes)
+
+    def carriers(self, match: MedicationMatch, cls: str) -> list[str]:
+        """The drugs of a match that belong to a class (e.g. diphenhydramine in Tylenol PM)."""
+        return [drug for drug in match.drugs if cls in self.drug_classes.get(drug, ())]
