@@ -105,6 +105,7 @@ class Screen:
     def __init__(self, interactive: bool):
         self.interactive = interactive
         self.console = Console(highlight=False)
+        self.console.soft_wrap = not self.console.is_terminal  # piped output: one line per line
         if interactive:
             try:
                 import readline  # noqa: F401 - line editing for input()
@@ -133,21 +134,25 @@ class Session:
     answers: dict[str, Any]
 
     def run(self) -> dict[str, Any]:
-        """Ask until the review is confirmed; returns the answers that apply."""
+        """Ask until the review is confirmed; returns the answers that apply.
+
+        Walking forward shows every question in turn (answered ones with their current answer).
+        A change chosen at the review asks only what it newly opens up, then the review again.
+        """
         q = self.questionnaire
         index = self._first_unanswered(after=-1)
-        editing = False
+        chosen_at_review = filling = False
         while True:
             if index is None:
                 chosen = self.review()
                 if chosen is None:
                     return q.effective(self.answers)
-                index, editing = q.index[chosen], True
+                index, chosen_at_review, filling = q.index[chosen], True, True
             question = q.questions[index]
             result = self.ask(question)
             if result is BACK:
-                if editing:
-                    index, editing = None, False
+                if chosen_at_review:
+                    index, chosen_at_review = None, False
                     continue
                 previous = self._previous(index)
                 if previous is None:
@@ -156,9 +161,8 @@ class Session:
                     index = previous
                 continue
             self.answers = q.effective({**self.answers, question.id: result})
-            # After a change at the review, ask only what that change newly opened up.
-            index = self._first_unanswered(after=index) if editing else self._next(index)
-            editing = False
+            chosen_at_review = False
+            index = self._first_unanswered(after=index) if filling else self._next(index)
 
     # -- navigation ----------------------------------------------------------------------------
 

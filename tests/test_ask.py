@@ -1,0 +1,277 @@
+"""`screener ask` with piped answers (CliRunner): skip logic, re-ask, back, review and edit,
+resume, and the files it writes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from screener import ask as ask_module
+from screener.cli import main
+from screener.questionnaire import default_questionnaire
+from screener.render import DISCLAIMER, HEADINGS
+
+Q = default_questionnaire()
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    """Every run in an empty folder: progress files land there, never in the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
+PERSON = {
+    "respondent_id": "t-1", "age_years": "52", "sex": "female", "urge_to_move": "yes",
+    "worse_at_rest": "yes", "relieved_by_movement": "yes", "worse_evening_night": "yes",
+    "symptom_days_per_week": "4", "onset_age_years": "38", "family_history_rls": "yes",
+    "cramps_hard_knotted_muscle": "yes", "ferritin_ng_ml": "30", "tsat_percent": "15",
+    "pregnant": "no", "kidney_disease": "none", "medications": "sertraline 50 mg, atorvastatin",
+    "started_after_new_drug": "no", "smoker": "no",
+}
+
+
+def lines_for(answers: dict[str, str]) -> list[str]:
+    """The lines a person types to answer in order (blank where `answers` has nothing)."""
+    given: dict = {}
+    out = []
+    while todo := [q for q in Q.applicable(given) if q.id not in given]:
+        question = todo[0]
+        text = answers.get(question.id, "")
+        out.append(text)
+        given = Q.effective({**given, question.id: Q.check(question, text, given).value})
+    return out
+
+
+def run(lines: list[str], *args: str):
+    return CliRunner().invoke(main, ["ask", *args], input="\n".join(lines) + "\n")
+
+
+def position(qid: str, answers: dict[str, str] = PERSON) -> int:
+    """0-based position of a question among those asked of this person."""
+    given: dict = {}
+    order = []
+    while todo := [q for q in Q.applicable(given) if q.id not in given]:
+        question = todo[0]
+        order.append(question.id)
+        text = answers.get(question.id, "")
+        given = Q.effective({**given, question.id: Q.check(question, text, given).value})
+    return order.index(qid)
+
+
+def answers_out(tmp_path: Path) -> dict:
+    return json.loads((tmp_path / "answers.json").read_text())
+
+
+def test_whole_questionnaire_piped_writes_answers_that_score_accepts(tmp_path):
+    out, report = tmp_path / "answers.json", tmp_path / "report.json"
+    result = run([*lines_for(PERSON), ""], "--answers-out", str(out), "--report-out", str(report))
+    assert result.exit_code == 0, result.output
+    screen = result.stdout
+    for kind in ("contributor", "mimic", "primary_indicator"):
+        assert HEADINGS[kind] in screen
+    assert "Because:" in screen and "Advice:" in screen and "Evidence:" in screen and "Sources:" in screen
+    assert " ".join(DISCLAIMER.split()) in " ".join(screen.split())
+    saved = json.loads(out.read_text())
+    assert saved["ferritin_ng_ml"] == 30 and saved["medications"] == ["sertraline 50 mg", "atorvastatin"]
+    assert "hemoglobin_g_dl" not in saved  # skipped answers are left out
+    # round trip: score reads the answers file and finds the same as the report written by ask
+    scored = CliRunner().invoke(main, ["score", str(out), "--format", "json"])
+    assert scored.exit_code == 0, scored.output
+    from_score, from_ask = json.loads(scored.stdout), json.loads(report.read_text())
+    assert from_score["findings"] == from_ask["findings"]
+    codes = {f["code"] for f in from_ask["findings"]}
+    assert {"iron_deficiency", "drug_ssri", "leg_cramps", "family_history", "early_onset"} <= codes
+
+
+def test_report_out_markdown_by_extension(tmp_path):
+    report = tmp_path / "report.md"
+    result = run([*lines_for(PERSON), ""], "--report-out", str(report))
+    assert result.exit_code == 0, result.output
+    text = report.read_text()
+    assert text.startswith("# Screening report: t-1") and DISCLAIMER in text and "**Because:**" in text
+
+
+def test_report_out_with_an_unknown_extension_is_a_usage_error(tmp_path):
+    result = run([], "--report-out", str(tmp_path / "report.pdf"))
+    assert result.exit_code == 2 and "use .json, .md, .markdown" in result.output
+
+
+def test_skip_logic_on_screen():
+    man = {**PERSON, "sex": "male", "urge_to_move": "no"}
+    result = run([*lines_for(man), ""])
+    assert result.exit_code == 0, result.output
+    assert "Are you pregnant?" not in result.stdout
+    assert Q["symptom_days_per_week"].text not in result.stdout
+    assert Q["cramps_hard_knotted_muscle"].text in result.stdout  # urge answered (no)
+    assert Q["dopaminergic_worsening"].text not in result.stdout
+    assert Q["started_after_new_drug"].text in result.stdout
+
+    pregnant = {**PERSON, "age_years": "30", "onset_age_years": "20", "pregnant": "yes",
+                "pregnancy_trimester": "3", "medications": "ropinirole", "dopaminergic_worsening": "no"}
+    result = run([*lines_for(pregnant), ""], "--report-out", "r.json")
+    assert Q["pregnancy_trimester"].text in result.stdout
+    assert Q["dopaminergic_worsening"].text in result.stdout
+
+
+def test_bad_answers_are_re_asked_with_the_reason(tmp_path):
+    lines = lines_for(PERSON)
+    age = position("age_years")
+    ferritin = position("ferritin_ng_ml")
+    lines[ferritin:ferritin + 1] = ["lots", "30 mg", "30 ng/mL"]
+    lines[age:age + 1] = ["fifty", "200", "52"]
+    result = run([*lines, ""], "--answers-out", str(tmp_path / "answers.json"))
+    assert result.exit_code == 0, result.output
+    assert "Not accepted: 'fifty' is not a number" in result.stdout
+    assert "Not accepted: 200 is out of range (0 to 120 years)" in result.stdout
+    assert "Not accepted: 'lots' is not a number" in result.stdout
+    assert "unknown unit 'mg'" in result.stdout
+    saved = answers_out(tmp_path)
+    assert saved["age_years"] == 52 and saved["ferritin_ng_ml"] == 30
+
+
+def test_required_question_cannot_be_skipped_and_help_is_shown():
+    lines = lines_for(PERSON)
+    age = position("age_years")
+    lines[age:age + 1] = ["", "skip", "?", "52"]
+    result = run([*lines, ""])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("Not accepted: this question needs an answer") == 2
+    assert f"Why we ask: {Q['age_years'].help}" in result.stdout
+
+
+def test_back_returns_to_the_previous_question_and_enter_keeps_answers(tmp_path):
+    lines = lines_for(PERSON)
+    sex = position("sex")
+    urge = position("urge_to_move")
+    # at the urge question: back twice (to sex, then age), change age, keep sex with Enter
+    lines[urge:urge] = ["back", "back", "47", ""]
+    # at the very first question, back has nowhere to go
+    lines[0:0] = ["back"]
+    assert sex < urge
+    result = run([*lines, ""], "--answers-out", str(tmp_path / "answers.json"))
+    assert result.exit_code == 0, result.output
+    assert "This is the first question." in result.stdout
+    assert "Current answer: 52 years (Enter keeps it)" in result.stdout
+    assert "Current answer: Female (Enter keeps it)" in result.stdout
+    saved = answers_out(tmp_path)
+    assert saved["age_years"] == 47 and saved["sex"] == "female" and saved["urge_to_move"] is True
+
+
+def review_number(qid: str, answers: dict[str, str]) -> str:
+    """The number of a question on the review screen (the questions that apply, in order)."""
+    given: dict = {}
+    while todo := [q for q in Q.applicable(given) if q.id not in given]:
+        question = todo[0]
+        given = Q.effective({**given, question.id: Q.check(question, answers.get(question.id, ""), given).value})
+    return str([q.id for q in Q.applicable(given)].index(qid) + 1)
+
+
+def test_review_lists_every_answer_and_lets_one_be_changed(tmp_path):
+    ferritin, tsat = review_number("ferritin_ng_ml", PERSON), review_number("tsat_percent", PERSON)
+    result = run([*lines_for(PERSON), "99", ferritin, "120", tsat, "30", ""],
+                 "--answers-out", str(tmp_path / "answers.json"), "--report-out", str(tmp_path / "r.json"))
+    assert result.exit_code == 0, result.output
+    assert "Your answers" in result.stdout
+    assert "Not accepted: type a number from 1 to" in result.stdout
+    assert result.stdout.count("Your answers") == 3  # shown again after each change
+    assert answers_out(tmp_path)["ferritin_ng_ml"] == 120 and answers_out(tmp_path)["tsat_percent"] == 30
+    codes = {f["code"] for f in json.loads((tmp_path / "r.json").read_text())["findings"]}
+    assert "iron_deficiency" not in codes
+
+
+def test_change_at_review_asks_what_it_newly_opens_up(tmp_path):
+    no_urge = {**PERSON, "urge_to_move": "no"}
+    urge = review_number("urge_to_move", no_urge)
+    # urge no -> yes at the review: the two course questions are asked, then the review again
+    result = run([*lines_for(no_urge), urge, "yes", "5", "40", ""], "--answers-out", str(tmp_path / "answers.json"))
+    assert result.exit_code == 0, result.output
+    saved = answers_out(tmp_path)
+    assert saved["urge_to_move"] is True and saved["symptom_days_per_week"] == 5 and saved["onset_age_years"] == 40
+    # and yes -> no drops them again
+    result = run([*lines_for(PERSON), review_number("urge_to_move", PERSON), "no", ""],
+                 "--answers-out", str(tmp_path / "answers.json"))
+    saved = answers_out(tmp_path)
+    assert saved["urge_to_move"] is False and "symptom_days_per_week" not in saved and "onset_age_years" not in saved
+
+
+def test_back_at_a_review_change_returns_to_the_review(tmp_path):
+    number = review_number("smoker", PERSON)
+    result = run([*lines_for(PERSON), number, "back", ""], "--answers-out", str(tmp_path / "answers.json"))
+    assert result.exit_code == 0, result.output
+    assert answers_out(tmp_path)["smoker"] is False
+
+
+def test_end_of_input_saves_progress_and_resume_continues(tmp_path):
+    lines = lines_for(PERSON)
+    half = position("ferritin_ng_ml")
+    runner = CliRunner()
+    first = runner.invoke(main, ["ask"], input="\n".join(lines[:half]) + "\n")
+    assert first.exit_code == 1
+    assert "Progress saved to screener-progress.json" in first.stderr
+    assert "screener ask --resume screener-progress.json" in first.stderr
+    progress = json.loads(Path("screener-progress.json").read_text())
+    assert progress["format"] == "screener-ask-progress" and len(progress["answers"]) == half
+    assert oct(os.stat("screener-progress.json").st_mode & 0o777) == "0o600"
+    assert [p.name for p in Path(".").iterdir()] == ["screener-progress.json"]  # no temp file left
+
+    second = runner.invoke(main, ["ask", "--resume", "screener-progress.json", "--answers-out", "a.json"],
+                           input="\n".join([*lines[half:], ""]) + "\n")
+    assert second.exit_code == 0, second.output
+    assert "Continuing from screener-progress.json" in second.stdout
+    saved = json.loads(Path("a.json").read_text())
+    assert saved["age_years"] == 52 and saved["ferritin_ng_ml"] == 30 and saved["smoker"] is False
+
+    # a second interrupted run does not overwrite the first progress file
+    third = runner.invoke(main, ["ask"], input="p2\n")
+    assert "Progress saved to screener-progress-2.json" in third.stderr
+
+
+def test_ctrl_c_saves_progress_to_the_resumed_file(tmp_path, monkeypatch):
+    lines = iter(lines_for(PERSON)[1:6])  # the progress file already holds respondent_id
+
+    def fake_input(prompt=""):
+        try:
+            return next(lines)
+        except StopIteration:
+            raise KeyboardInterrupt from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    path = tmp_path / "progress.json"
+    ask_module.save_progress(path, Q, {"respondent_id": "x"})
+    result = CliRunner().invoke(main, ["ask", "--resume", str(path)])
+    assert result.exit_code == ask_module.EXIT_INTERRUPTED
+    assert f"Stopped. Progress saved to {path}" in result.stderr
+    assert len(json.loads(path.read_text())["answers"]) == 6
+
+
+def test_nothing_answered_nothing_saved(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["ask"], input="")
+    assert result.exit_code == 1 and "nothing saved" in result.stderr
+    assert not list(Path(".").iterdir())
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("{oops", "not valid JSON"),
+    ('{"age_years": 40}', "not a progress file written by screener ask"),
+    ('{"format": "screener-ask-progress", "questionnaire": "other", "answers": {}}', "progress of questionnaire 'other'"),
+    ('{"format": "screener-ask-progress", "questionnaire": "rls_intake", "answers": {"age_years": 500}}',
+     "age_years: 500 is out of range"),
+    ('{"format": "screener-ask-progress", "questionnaire": "rls_intake", "answers": {"shoe_size": 9}}',
+     "shoe_size: is not a question of this questionnaire"),
+])
+def test_bad_resume_file_is_refused_naming_the_problem(tmp_path, content, expected):
+    path = tmp_path / "progress.json"
+    path.write_text(content)
+    result = run([], "--resume", str(path))
+    assert result.exit_code == 1 and expected in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_no_colour_codes_when_not_a_terminal():
+    result = run([*lines_for(PERSON), ""])
+    assert result.exit_code == 0 and "\x1b[" not in result.output

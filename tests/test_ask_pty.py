@@ -1,0 +1,120 @@
+"""`screener ask` in a real pseudo-terminal (pexpect): a whole questionnaire with a bad answer,
+help, back and a change at the review, then the report on the screen; and Ctrl-C + resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+from screener.questionnaire import default_questionnaire  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+Q = default_questionnaire()
+TIMEOUT = 60  # generous: CI machines can be slow, and nothing here is timed
+ANSWERS = {
+    "respondent_id": "pty-1", "age_years": "52", "sex": "female", "urge_to_move": "yes",
+    "worse_at_rest": "yes", "relieved_by_movement": "yes", "worse_evening_night": "yes",
+    "symptom_days_per_week": "4", "onset_age_years": "38", "family_history_rls": "yes",
+    "cramps_hard_knotted_muscle": "yes", "ferritin_ng_ml": "30", "tsat_percent": "15", "pregnant": "no",
+    "kidney_disease": "1", "medications": "sertraline 50 mg", "started_after_new_drug": "no", "smoker": "no",
+}
+QUESTION_TEXTS = [q.text for q in Q.questions]
+
+
+def spawn(tmp_path: Path, *args: str):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": "200", "LINES": "50",
+           "TERM": "xterm"}
+    env.pop("FORCE_COLOR", None)
+    return pexpect.spawn(sys.executable, ["-m", "screener", "ask", *args], cwd=str(tmp_path), env=env,
+                         encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200))
+
+
+def next_question(child) -> str | None:
+    """Wait for the next question (its id) or the review screen (None)."""
+    index = child.expect([re.escape(text) for text in QUESTION_TEXTS] + ["Your answers"])
+    if index == len(QUESTION_TEXTS):
+        return None
+    child.expect_exact("> ")
+    return Q.questions[index].id
+
+
+def test_whole_questionnaire_in_a_terminal(tmp_path):
+    child = spawn(tmp_path, "--answers-out", "answers.json", "--report-out", "report.md")
+    seen: dict[str, int] = {}
+    screen = []
+    try:
+        while (qid := next_question(child)) is not None:
+            seen[qid] = seen.get(qid, 0) + 1
+            if qid == "age_years" and seen[qid] == 1:
+                child.sendline("fifty-two")
+                child.expect_exact("Not accepted: 'fifty-two' is not a number")
+                child.expect_exact("> ")
+            if qid == "urge_to_move" and seen[qid] == 1:
+                child.sendline("?")
+                child.expect_exact("Why we ask:")
+                child.expect_exact("> ")
+            if qid == "worse_at_rest" and seen[qid] == 1:
+                child.sendline("back")  # to urge_to_move, which shows its current answer
+                assert next_question(child) == "urge_to_move"
+                seen["urge_to_move"] += 1
+                child.sendline("")      # Enter keeps "yes"
+                continue
+            child.sendline(ANSWERS.get(qid, ""))
+        assert seen["urge_to_move"] == 2 and seen["worse_at_rest"] == 2
+        assert "pregnancy_trimester" not in seen and "dopaminergic_worsening" not in seen
+        # the review: change the smoker answer by its number, then see the report
+        child.expect_exact("Type a number to change that answer")
+        review = child.before
+        number = re.search(r"(\d+) │ smoker ", review).group(1)
+        child.sendline(number)
+        assert next_question(child) == "smoker"
+        child.sendline("yes")
+        assert next_question(child) is None
+        child.expect_exact("Type a number to change that answer")
+        child.sendline("")
+        for text in ("Screening report: pty-1", "Plausible contributors", "Because:", "Advice:",
+                     "Evidence:", "Sources:", "Mimics to exclude", "screener is a screening aid for clinicians"):
+            child.expect_exact(text)
+            screen.append(text)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    answers = json.loads((tmp_path / "answers.json").read_text())
+    assert answers["smoker"] is True and answers["age_years"] == 52 and answers["urge_to_move"] is True
+    report = (tmp_path / "report.md").read_text()
+    assert "`iron_deficiency`" in report and "`drug_ssri`" in report and "`smoking`" in report
+
+
+def test_ctrl_c_saves_progress_and_resume_continues(tmp_path):
+    child = spawn(tmp_path)
+    try:
+        for _ in range(3):  # respondent id, age, sex
+            qid = next_question(child)
+            child.sendline(ANSWERS[qid])
+        assert next_question(child) == "urge_to_move"
+        child.sendintr()
+        child.expect_exact("Progress saved to screener-progress.json")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    saved = json.loads((tmp_path / "screener-progress.json").read_text())["answers"]
+    assert saved == {"respondent_id": "pty-1", "age_years": 52, "sex": "female"}
+
+    child = spawn(tmp_path, "--resume", "screener-progress.json")
+    try:
+        child.expect_exact("Continuing from screener-progress.json (3 answers so far)")
+        assert next_question(child) == "urge_to_move"
+        child.sendintr()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130

@@ -1,0 +1,258 @@
+"""The questionnaire file: one question per Intake field, agreement with Intake, skip logic,
+and answer checks that accept and reject exactly what the Intake model does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from screener.intake import FIELDS, Intake
+from screener.questionnaire import (TYPES, AnswerError, QuestionnaireError, default_questionnaire,
+                                    load_questionnaire, questionnaire_path)
+
+Q = default_questionnaire()
+RAW = yaml.safe_load(questionnaire_path().read_text(encoding="utf-8"))
+
+
+def asked(answers: dict) -> list[str]:
+    return [q.id for q in Q.applicable(answers)]
+
+
+def walk(answers: dict[str, str]) -> dict:
+    """Answer the questionnaire in order as a person would (blank = skip); the stored answers."""
+    given: dict = {}
+    while todo := [q for q in Q.applicable(given) if q.id not in given]:
+        question = todo[0]
+        given = Q.effective({**given, question.id: Q.check(question, answers.get(question.id, ""), given).value})
+    return given
+
+
+# -- the file against the Intake model ------------------------------------------------------------
+
+def test_every_question_is_an_intake_field_and_every_field_has_a_question():
+    ids = [q["id"] for q in RAW["questions"]]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(FIELDS)
+    assert set(FIELDS) == set(Intake.model_fields) - {"unknown_fields"}
+    assert {"height_cm", "weight_kg", "bmi", "respondent_id"} <= set(ids)
+
+
+def test_stated_types_units_ranges_and_choices_agree_with_intake():
+    for raw in RAW["questions"]:
+        spec = FIELDS[raw["id"]]
+        assert raw["type"] == TYPES[spec.kind], raw["id"]
+        assert raw.get("unit") == spec.unit, raw["id"]
+        assert (raw.get("min"), raw.get("max")) == (spec.minimum, spec.maximum), raw["id"]
+        assert tuple(c["code"] for c in raw.get("choices", [])) == spec.choices, raw["id"]
+        assert raw["section"] in {s["id"] for s in RAW["sections"]}
+        assert len(raw["help"]) > 20 and len(raw["text"]) > 10
+
+
+def _broken(tmp_path: Path, change) -> list[str]:
+    data = yaml.safe_load(questionnaire_path().read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "q.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    return exc.value.problems
+
+
+def _question(data, qid):
+    return next(q for q in data["questions"] if q["id"] == qid)
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda d: d["questions"].pop(), "Intake field 'sleep_hours' has no question"),
+    (lambda d: d["questions"].append({**d["questions"][0], "id": "shoe_size"}), "question shoe_size: not an Intake field"),
+    (lambda d: _question(d, "ferritin_ng_ml").update(unit="mmol/L"), "question ferritin_ng_ml: unit 'mmol/L' disagrees"),
+    (lambda d: _question(d, "tsat_percent").update(max=120), "question tsat_percent: max 120 disagrees"),
+    (lambda d: _question(d, "smoker").update(type="string"), "question smoker: type 'string' disagrees"),
+    (lambda d: _question(d, "sex")["choices"].pop(), "question sex: choice codes ['female', 'male'] disagree"),
+    (lambda d: _question(d, "age_years").update(ask_when={"pregnant": True}),
+     "question age_years: ask_when tests 'pregnant', which is not asked before this question"),
+    (lambda d: _question(d, "pregnant").update(ask_when={"sex": "woman"}), "ask_when: sex eq 'woman'"),
+    (lambda d: _question(d, "smoker").update(colour="red"), "question smoker: unknown key 'colour'"),
+    (lambda d: _question(d, "smoker").pop("help"), "question smoker: needs a help"),
+])
+def test_loader_refuses_a_questionnaire_that_disagrees_with_intake(tmp_path, change, expected):
+    problems = _broken(tmp_path, change)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_check_command_fails_when_the_questionnaire_is_broken(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from screener import questionnaire
+    from screener.cli import main
+
+    data = yaml.safe_load(questionnaire_path().read_text(encoding="utf-8"))
+    data["questions"] = [q for q in data["questions"] if q["id"] != "smoker"]
+    (tmp_path / "rls_intake.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.setattr(questionnaire, "questionnaires_dir", lambda: tmp_path)
+    questionnaire.default_questionnaire.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["check"])
+    finally:
+        questionnaire.default_questionnaire.cache_clear()
+    assert result.exit_code == 1
+    assert "Intake field 'smoker' has no question" in result.output
+
+
+# -- skip logic -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sex, age, expected", [
+    ("female", 12, True), ("female", 55, True), ("female", 30, True),
+    ("female", 11, False), ("female", 56, False), ("male", 30, False), ("other", 30, False),
+])
+def test_pregnancy_only_for_women_aged_12_to_55(sex, age, expected):
+    ids = asked({"age_years": age, "sex": sex})
+    assert ("pregnant" in ids) is expected
+    assert "pregnancy_trimester" not in ids
+
+
+def test_trimester_only_when_pregnant_and_postpartum_only_when_not():
+    woman = {"age_years": 30, "sex": "female"}
+    assert "pregnancy_trimester" in asked({**woman, "pregnant": True})
+    assert "weeks_postpartum" not in asked({**woman, "pregnant": True})
+    for answer in (False, "unsure", None):
+        ids = asked({**woman, "pregnant": answer})
+        assert "pregnancy_trimester" not in ids and "weeks_postpartum" in ids
+
+
+def test_symptom_course_only_when_urge_yes_and_mimics_once_urge_is_answered():
+    mimics = [q.id for q in Q.questions if q.section == "mimics"]
+    assert len(mimics) == 13
+    for urge, course, mimic in [(True, True, True), (False, False, True), ("unsure", False, True),
+                                (None, False, False)]:
+        ids = asked({"age_years": 40, "sex": "male", "urge_to_move": urge})
+        assert ("symptom_days_per_week" in ids) is course and ("onset_age_years" in ids) is course
+        assert all((m in ids) is mimic for m in mimics), urge
+    # mimic questions come after every symptom question
+    symptoms = [i for i, q in enumerate(Q.questions) if q.section == "symptoms"]
+    assert min(Q.index[m] for m in mimics) > max(symptoms)
+
+
+@pytest.mark.parametrize("medications, dopaminergic, new_drug", [
+    (["Sinemet 25/100"], True, True),
+    (["ropinirole 0.5 mg", "sertraline"], True, True),
+    (["sertraline 50 mg"], False, True),
+    ([], False, False),
+    (None, False, False),
+])
+def test_medication_follow_ups_follow_the_lexicon(medications, dopaminergic, new_drug):
+    ids = asked({"age_years": 60, "sex": "male", "medications": medications})
+    assert ("dopaminergic_worsening" in ids) is dopaminergic
+    assert ("started_after_new_drug" in ids) is new_drug
+    assert "opioid_recently_stopped" in ids  # always: a stopped opioid is no longer listed
+
+
+def test_bmi_only_when_height_and_weight_do_not_give_it():
+    assert "bmi" not in asked({"height_cm": 170, "weight_kg": 70})
+    assert "bmi" in asked({"height_cm": 170, "weight_kg": None})
+    assert "bmi" in asked({"height_cm": "unsure", "weight_kg": 70})
+
+
+def test_changing_an_answer_drops_answers_that_no_longer_apply():
+    answers = {"age_years": 30, "sex": "female", "pregnant": True, "pregnancy_trimester": 3}
+    assert "pregnancy_trimester" in Q.effective(answers)
+    assert "pregnancy_trimester" not in Q.effective({**answers, "pregnant": False})
+    assert "pregnant" not in Q.effective({**answers, "sex": "male"})
+
+
+def test_ask_when_only_looks_back():
+    from screener import conditions as C
+
+    for question in Q.questions:
+        if question.ask_when is not None:
+            for name in C.fields(question.ask_when):
+                source = {"medication_classes": "medications", "medication_count": "medications",
+                          "bmi": "height_cm"}.get(name, name)
+                assert Q.index[source] < Q.index[question.id], question.id
+
+
+# -- answer checks --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("qid, text, value", [
+    ("ferritin_ng_ml", "67 pmol/L", 29.8175),
+    ("ferritin_ng_ml", "30", 30.0),
+    ("hemoglobin_g_dl", "125 g/L", 12.5),
+    ("smoker", "Y", True),
+    ("smoker", "unsure", "unsure"),
+    ("smoker", "", None),
+    ("smoker", "skip", None),
+    ("kidney_disease", "3", "dialysis"),
+    ("kidney_disease", "CKD", "ckd"),
+    ("medications", "none", []),
+    ("medications", "sertraline 50 mg; Tylenol PM", ["sertraline 50 mg", "Tylenol PM"]),
+    ("respondent_id", "unsure", "unsure"),  # free text is kept as typed
+])
+def test_accepted_answers_are_cleaned_by_the_intake_model(qid, text, value):
+    assert Q.check(Q[qid], text, {}).value == value
+
+
+@pytest.mark.parametrize("qid, text, answers, reason", [
+    ("ferritin_ng_ml", "abc", {}, "'abc' is not a number"),
+    ("ferritin_ng_ml", "30 mg", {}, "unknown unit 'mg'"),
+    ("tsat_percent", "150", {}, "150 is out of range (0 to 100 %)"),
+    ("age_years", "42.5", {}, "'42.5' is not a whole number"),
+    ("age_years", "", {}, "this question needs an answer"),
+    ("age_years", "unsure", {}, "'unsure' is not accepted here"),
+    ("smoker", "maybe", {}, "'maybe' is not a yes/no answer"),
+    ("kidney_disease", "7", {}, "'7' is not one of: none, ckd, dialysis, transplant"),
+    ("onset_age_years", "50", {"age_years": 40, "urge_to_move": True}, "age at onset (50) is later than age_years (40)"),
+    ("age_years", "30", {"age_years": 40, "urge_to_move": True, "onset_age_years": 35},
+     "conflicts with the answer to onset_age_years"),
+])
+def test_rejected_answers_give_the_reason(qid, text, answers, reason):
+    with pytest.raises(AnswerError) as exc:
+        Q.check(Q[qid], text, answers)
+    assert reason in str(exc.value)
+
+
+def test_soft_range_gives_a_warning_but_keeps_the_answer():
+    checked = Q.check(Q["ferritin_ng_ml"], "2500", {})
+    assert checked.value == 2500.0
+    assert [w.field for w in checked.warnings] == ["ferritin_ng_ml"]
+
+
+def test_check_all_reports_each_problem_by_field():
+    problems = Q.check_all({"age_years": 500, "shoe_size": 9})
+    assert [p.field for p in problems] == ["shoe_size"]
+    problems = Q.check_all({"age_years": 500, "sex": None})
+    assert {p.field for p in problems} == {"age_years", "sex"}
+    assert Q.check_all([1, 2])[0].message.startswith("expected an object")
+
+
+# -- how many questions a person is asked ---------------------------------------------------------
+
+ADULT = {"age_years": "45", "sex": "male", "urge_to_move": "yes", "medications": "none",
+         "height_cm": "175", "weight_kg": "80"}
+
+
+def question_counts() -> dict[str, int]:
+    """Questions asked of typical people (blank answers elsewhere), from the questionnaire."""
+    woman = {**ADULT, "sex": "female", "age_years": "32"}
+    return {
+        "man, no medicines": len(walk(ADULT)),
+        "man, two medicines": len(walk({**ADULT, "medications": "sertraline, atorvastatin"})),
+        "man, on a dopamine agonist": len(walk({**ADULT, "medications": "pramipexole"})),
+        "woman 32, not pregnant, no medicines": len(walk({**woman, "pregnant": "no"})),
+        "woman 32, pregnant, no medicines": len(walk({**woman, "pregnant": "yes", "pregnancy_trimester": "3"})),
+        "woman 32, pregnant, two medicines": len(walk({**woman, "pregnant": "yes", "pregnancy_trimester": "3",
+                                                       "medications": "sertraline, ondansetron"})),
+        "no urge to move, no medicines": len(walk({**ADULT, "urge_to_move": "no"})),
+    }
+
+
+def test_typical_question_counts():
+    counts = question_counts()
+    base = counts["man, no medicines"]
+    assert counts["man, two medicines"] == base + 1            # started_after_new_drug
+    assert counts["man, on a dopamine agonist"] == base + 2    # and dopaminergic_worsening
+    assert counts["woman 32, not pregnant, no medicines"] == base + 2  # pregnant, weeks_postpartum
+    assert counts["woman 32, pregnant, no medicines"] == base + 2      # pregnant, trimester
+    assert counts["no urge to move, no medicines"] == base - 2         # no course questions
+    assert base < len(Q.questions)
