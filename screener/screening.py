@@ -24,7 +24,8 @@ CRITERIA = {
 }
 CRITERIA_NOTE = (
     "Screening answers only, not a diagnosis. Criteria 1-4 alone misclassify about 16% of people "
-    "(Hening 2009); criterion 5 needs a clinician to exclude every mimic listed."
+    "(Hening 2009); criterion 5 needs a clinician to exclude every mimic listed. A reported mimic "
+    "does not rule RLS out: some (neuropathy, venous disease, arthritis) can co-exist with it."
 )
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 
@@ -40,6 +41,7 @@ class Screener:
     def __init__(self, rulebook: Rulebook | None = None, engine: EngineKind = "durable"):
         self.rulebook = rulebook or default_rulebook()
         self.engine = make_engine(self.rulebook, engine)
+        self._separating = separating_fields(self.rulebook)
         self._sources = {sid: source.brief() for sid, source in self.rulebook.sources.items()}
 
     def close(self) -> None:
@@ -87,7 +89,7 @@ class Screener:
             row=meta.get("row"),
             warnings=meta.get("warnings") or [],
             findings=findings,
-            criteria=criteria(intake, findings),
+            criteria=criteria(intake, findings, self._separating),
             rulebook=self.rulebook.stamp,
         )
 
@@ -107,17 +109,31 @@ class Screener:
         return out
 
 
-def criteria(intake: Intake, findings: Sequence[Finding]) -> Criteria:
-    """IRLSSG criteria 1-4 from the four symptom answers, criterion 5 from the mimic findings."""
-    items: dict[str, bool | None] = {name: getattr(intake, field) for name, field in CRITERIA.items()}
+def separating_fields(rulebook: Rulebook) -> tuple[str, ...]:
+    """The mimic questions criterion 5 needs: answers that report a mimic on their own (`field: true`)."""
+    return tuple(dict.fromkeys(
+        rule.condition.field for rule in rulebook.rules
+        if rule.kind == "mimic" and isinstance(rule.condition, C.Cmp)
+        and rule.condition.op == "eq" and rule.condition.value is True))
+
+
+def criteria(intake: Intake, findings: Sequence[Finding], separating: Sequence[str] = ()) -> Criteria:
+    """IRLSSG criteria 1-4 from the four symptom answers, criterion 5 from the mimic findings.
+
+    `met` is false when an answer to criteria 1-4 is no or a mimic is reported; otherwise null
+    when an answer to criteria 1-4 or a mimic question in `separating` is missing (each listed
+    in `missing`), else true. A screen, not a diagnosis: see CRITERIA_NOTE.
+    """
+    answers = intake.__dict__
+    items: dict[str, bool | None] = {name: answers[field] for name, field in CRITERIA.items()}
     mimics = sorted({f.code for f in findings if f.kind == "mimic"})
-    items["5_no_mimic_reported"] = not mimics
-    missing = [field for name, field in CRITERIA.items() if items[name] is None]
-    first_four = [items[name] for name in CRITERIA]
-    if any(value is False for value in first_four):
-        met: bool | None = False
-    elif missing:
-        met = None
+    unanswered_mimic_questions = [field for field in separating if answers[field] is None]
+    items["5_no_mimic_reported"] = False if mimics else (None if unanswered_mimic_questions else True)
+    missing = [field for field in CRITERIA.values() if answers[field] is None]
+    met: bool | None
+    if any(value is False for value in items.values()):
+        met = False
     else:
-        met = not mimics
+        missing += unanswered_mimic_questions
+        met = None if missing else True
     return Criteria(met=met, items=items, missing=missing, mimics=mimics, note=CRITERIA_NOTE)
