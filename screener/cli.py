@@ -90,7 +90,7 @@ def rules(fmt: str) -> None:
 
 @main.command()
 def check() -> None:
-    """Load the rulebook and lexicon and run every rule's examples; exit 1 on any problem."""
+    """Load the rulebook, lexicon and questionnaire and run every rule's examples; exit 1 on any problem."""
     from .examples import check_all
 
     rulebook = load_rulebook_or_exit()
@@ -132,6 +132,48 @@ def ask(answers_out: str | None, report_out: str | None, resume: str | None) -> 
     from .ask import run_ask
 
     run_ask(*(Path(p) if p else None for p in (answers_out, report_out, resume)))
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Output file, written atomically ('-' or none: stdout).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
+              help="CSV with finding codes per kind, or JSON Lines with full reports.")
+@click.option("--mapping", type=click.Path(dir_okay=False, exists=True),
+              help="YAML file mapping other headers, answer labels and missing-data codes onto the intake.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: the number of cores].")
+@click.option("--strict", is_flag=True, help="Exit 1 when any row is invalid or could not be scored.")
+@click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("--delimiter", type=click.Choice([",", ";", "tab", "|"]),
+              help="CSV delimiter [default: detected from the header].")
+@click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
+              help="Rule engine (the reference evaluator gives identical findings).")
+def batch(input_path: str, output: str | None, fmt: str, mapping: str | None, jobs: int | None, strict: bool,
+          quiet: bool, delimiter: str | None, engine: str) -> None:
+    """Score every row of INPUT (CSV or JSON Lines; '-' reads stdin), one output row per input row.
+
+    Rows that fail validation are kept with status invalid and their errors; a summary goes
+    to stderr. Exit 0, or 1 with --strict when any row is not ok; 2 when the file cannot be read.
+    """
+    from .batch import BatchOptions, InputError, run_batch
+    from .workers import WorkersFailed
+
+    options = BatchOptions(input_path, output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
+                           engine, progress=not quiet and sys.stderr.isatty())
+    try:
+        tally = run_batch(options, lambda line: click.echo(f"note: {line}", err=True))
+    except InputError as exc:
+        fail(str(exc), 2)
+    except WorkersFailed as exc:
+        fail(f"stopped: {exc}; no output written", 1)
+    except KeyboardInterrupt:
+        fail("interrupted: no output written", 130)
+    if not quiet:
+        for line in tally.lines():
+            click.echo(line, err=True)
+    if strict and (tally.invalid or tally.error):
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

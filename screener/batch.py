@@ -1,0 +1,378 @@
+"""`screener batch`: score a CSV or JSON Lines file of intakes, one output row per input row.
+
+The parent process reads the file in chunks of whole records (`csv_input`), sends their raw
+text to worker processes (`workers`), and writes the results in input order through an
+atomic output (`batch_output`). Each worker parses its chunk again, maps the columns
+(`mapping`), validates every row with the Intake model's own rules (`cached_intake`) and
+scores the valid ones with its own `Screener`. Invalid rows are kept, with their errors; rows
+whose worker died twice get status "error". Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import orjson
+
+from .batch_output import AtomicOutput, CsvRows, header_line, problems_text
+from .csv_input import Chunk, InputError, InputFile, open_input
+from .mapping import ColumnPlan, Mapping, field_for, map_keys, plan_columns
+from .models import Report
+
+CHUNK_ROWS = 2000
+ROW = "(row)"  # the "field" of a problem with the row itself
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a worker needs (plain data, sent once when it starts)."""
+
+    input_format: str
+    delimiter: str
+    plan: ColumnPlan | None
+    mapping: Mapping | None
+    output: str
+    engine: str
+
+
+@dataclass
+class Tally:
+    rows: int = 0
+    ok: int = 0
+    invalid: int = 0
+    error: int = 0
+    warned: int = 0
+    findings: Counter = field(default_factory=Counter)
+
+    def add(self, other: Tally) -> None:
+        self.rows += other.rows
+        self.ok += other.ok
+        self.invalid += other.invalid
+        self.error += other.error
+        self.warned += other.warned
+        self.findings.update(other.findings)
+
+    def lines(self, top: int = 5) -> list[str]:
+        out = [f"rows: {self.rows}, ok: {self.ok}, invalid: {self.invalid}, error: {self.error}, "
+               f"with warnings: {self.warned}"]
+        if self.findings:
+            common = ", ".join(f"{code} ({count})" for code, count in self.findings.most_common(top))
+            out.append(f"most frequent findings: {common}")
+        return out
+
+
+@dataclass
+class Row:
+    row: int
+    respondent_id: str
+    answers: dict[str, Any] | None
+    problems: list[tuple[str, str]]
+
+
+# -- reading rows (workers, and the parent for rows that killed a worker) -------------------------
+
+def read_rows(settings: Settings, chunk: Chunk) -> list[Row]:
+    if settings.input_format == "jsonl":
+        return [_json_row(settings, chunk.start_row + i, line) for i, line in enumerate(_lines(chunk.text))]
+    plan = settings.plan
+    assert plan is not None
+    rows = []
+    for i, cells in enumerate(csv.reader(io.StringIO(chunk.text, newline=""), delimiter=settings.delimiter)):
+        row = chunk.start_row + i
+        if len(cells) != plan.width:
+            problem = "the line is empty" if not cells else f"has {len(cells)} cells but the header has {plan.width}"
+            rid = _respondent_id(plan.answers(cells)[0]) if len(cells) >= plan.width else None
+            rows.append(Row(row, rid or str(row), None, [(ROW, problem)]))
+            continue
+        answers, problems = plan.answers(cells)
+        rows.append(Row(row, _respondent_id(answers) or str(row), answers, problems))
+    return rows
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _json_row(settings: Settings, row: int, line: str) -> Row:
+    if not line.strip():
+        return Row(row, str(row), None, [(ROW, "the line is empty")])
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return Row(row, str(row), None, [(ROW, f"not valid JSON ({str(exc).split(':')[0]})")])
+    if not isinstance(data, dict):
+        return Row(row, str(row), None, [(ROW, "expected a JSON object of field: answer pairs")])
+    answers, problems = map_keys(data, settings.mapping)
+    return Row(row, _respondent_id(answers) or str(row), answers, problems)
+
+
+def _respondent_id(answers: dict[str, Any]) -> str | None:
+    value = answers.get("respondent_id")
+    text = str(value).strip() if value is not None and not isinstance(value, (dict, list)) else ""
+    return text or None
+
+
+def split_records(settings: Settings, chunk: Chunk) -> list[Chunk]:
+    """One chunk per record (to retry a chunk record by record)."""
+    if settings.input_format == "jsonl":
+        return [Chunk(chunk.start_row + i, 1, line + "\n") for i, line in enumerate(_lines(chunk.text))]
+    out = []
+    for i, cells in enumerate(csv.reader(io.StringIO(chunk.text, newline=""), delimiter=settings.delimiter)):
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=settings.delimiter, lineterminator="\n").writerow(cells)
+        out.append(Chunk(chunk.start_row + i, 1, buffer.getvalue()))
+    return out
+
+
+# -- formatting --------------------------------------------------------------------------------
+
+class _Formatter:
+    def __init__(self, output: str, stamp: dict[str, str]):
+        self.output, self.stamp = output, stamp
+        self.csv = CsvRows()
+        self.lines: list[str] = []
+
+    def failed(self, row: Row, status: str, problems: list[dict[str, str]]) -> None:
+        if self.output == "csv":
+            self.csv.add(row.row, row.respondent_id, status, problems_text(problems), "")
+        else:
+            report = Report(respondent_id=row.respondent_id, row=row.row, status=status,  # type: ignore[arg-type]
+                            errors=problems, rulebook=self.stamp)
+            self.lines.append(orjson.dumps(report.model_dump(mode="json")).decode())
+
+    def text(self) -> str:
+        if self.output == "csv":
+            return self.csv.take()
+        text = "".join(line + "\n" for line in self.lines)
+        self.lines.clear()
+        return text
+
+
+def error_output(settings: Settings, stamp: dict[str, str], chunk: Chunk, reason: str) -> tuple[str, Tally]:
+    """Rows that could not be scored at all: status "error" with the reason."""
+    formatter, tally = _Formatter(settings.output, stamp), Tally()
+    for row in read_rows(settings, chunk):
+        formatter.failed(row, "error", [{"field": ROW, "message": reason}])
+        tally.rows += 1
+        tally.error += 1
+    return formatter.text(), tally
+
+
+# -- the worker's handler --------------------------------------------------------------------
+
+class ChunkScorer:
+    """Scores chunks in a worker process: its own validator cache and its own engine."""
+
+    def __init__(self, settings: Settings):
+        from .cached_intake import RowValidator
+        from .screening import Screener
+
+        self.settings = settings
+        self.screener = Screener(engine=settings.engine)  # type: ignore[arg-type]
+        self.stamp = self.screener.rulebook.stamp
+        self.validator = RowValidator()
+        self.kinds = {rule.id: (rule.kind, rule.code) for rule in self.screener.rulebook.rules}
+        self.order = {rule.id: i for i, rule in enumerate(sorted(self.screener.rulebook.rules, key=lambda r: r.id))}
+        self.fault = _TestFault.from_environment()
+
+    def __call__(self, chunk: Chunk) -> tuple[str, Tally]:
+        formatter, tally = _Formatter(self.settings.output, self.stamp), Tally()
+        entries: list[tuple[Row, Any, list[dict[str, str]]]] = []  # (row, intake or None, errors or warnings)
+        for row in read_rows(self.settings, chunk):
+            if self.fault:
+                self.fault.trip(row.row)
+            tally.rows += 1
+            parsed = self.validator.parse(row.answers) if row.answers is not None else None
+            errors = [{"field": f, "message": m} for f, m in row.problems]
+            if parsed is not None:
+                errors += [e.as_dict() for e in parsed.errors]
+            if errors or parsed is None or parsed.intake is None:
+                entries.append((row, None, errors))
+                tally.invalid += 1
+                continue
+            warnings = [w.as_dict() for w in parsed.warnings]
+            tally.ok += 1
+            tally.warned += bool(warnings)
+            entries.append((row, parsed.intake, warnings))
+        intakes = [intake for _, intake, _ in entries if intake is not None]
+        if self.settings.output == "csv":
+            self._csv(entries, self.screener.fired(intakes) if intakes else [], formatter, tally)
+        else:
+            self._jsonl(entries, formatter, tally)
+        return formatter.text(), tally
+
+    def _csv(self, entries: list, fired: list, formatter: _Formatter, tally: Tally) -> None:
+        results = iter(fired)
+        for row, intake, notes in entries:
+            if intake is None:
+                formatter.failed(row, "invalid", notes)
+                continue
+            codes: dict[str, list[str]] = {}
+            for rule_id in sorted(next(results)[1], key=self.order.__getitem__):
+                kind, code = self.kinds[rule_id]
+                if code not in codes.setdefault(kind, []):
+                    codes[kind].append(code)
+                    tally.findings[code] += 1
+            formatter.csv.add(row.row, row.respondent_id, "ok", "", problems_text(notes), codes)
+
+    def _jsonl(self, entries: list, formatter: _Formatter, tally: Tally) -> None:
+        from .render import to_json
+
+        scored = [(row, intake, notes) for row, intake, notes in entries if intake is not None]
+        metas = [{"row": row.row, "respondent_id": row.respondent_id, "warnings": notes} for row, _, notes in scored]
+        reports = iter(self.screener.screen_many([intake for _, intake, _ in scored], metas) if scored else [])
+        for row, intake, notes in entries:
+            if intake is None:
+                formatter.failed(row, "invalid", notes)
+                continue
+            report = next(reports)
+            tally.findings.update(dict.fromkeys(f.code for f in report.findings))
+            formatter.lines.append(to_json(report, indent=False))
+
+
+@dataclass
+class _TestFault:
+    """Test-only fault injection: make the worker die (or hang) on a chosen row.
+
+    Off unless SCREENER_TEST_CRASH_ROW or SCREENER_TEST_HANG_ROW is set; with
+    SCREENER_TEST_CRASH_ONCE=FILE the crash happens only while FILE does not exist yet.
+    """
+
+    crash_row: int | None
+    hang_row: int | None
+    once: str | None
+
+    @classmethod
+    def from_environment(cls) -> _TestFault | None:
+        crash, hang = os.environ.get("SCREENER_TEST_CRASH_ROW"), os.environ.get("SCREENER_TEST_HANG_ROW")
+        if not crash and not hang:
+            return None
+        return cls(int(crash) if crash else None, int(hang) if hang else None, os.environ.get("SCREENER_TEST_CRASH_ONCE"))
+
+    def trip(self, row: int) -> None:
+        if row == self.hang_row:
+            time.sleep(600)
+        if row == self.crash_row:
+            if self.once:
+                if os.path.exists(self.once):
+                    return
+                open(self.once, "w").close()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+# -- the parent --------------------------------------------------------------------------------
+
+@dataclass
+class BatchOptions:
+    input: str
+    output: str | None = None
+    format: str = "csv"
+    mapping: str | None = None
+    jobs: int | None = None
+    delimiter: str | None = None
+    engine: str = "durable"
+    progress: bool = False
+
+
+def prepare(options: BatchOptions, note: Callable[[str], None]) -> tuple[InputFile, Settings]:
+    """Open the input and match its headers; InputError (exit 2) before any work."""
+    from .mapping import MappingError, load_mapping
+
+    try:
+        mapping = load_mapping(options.mapping) if options.mapping else None
+    except MappingError as exc:
+        raise InputError(str(exc)) from None
+    source = open_input(options.input, options.delimiter)
+    try:
+        for line in source.notes:
+            note(f"{source.name}: {line}")
+        plan = None
+        if source.format == "csv":
+            plan = plan_columns(source.header, mapping)
+            headers = plan.unmapped
+            matched = plan.matched
+            for name, columns in plan.duplicates.items():
+                note(f"{source.name}: columns {', '.join(str(c + 1) for c in columns)} all map to {name}; "
+                     "a row whose answers there differ is invalid")
+        else:
+            targets = [field_for(header, mapping) for header in source.header]
+            headers = tuple(h for h, target in zip(source.header, targets) if target is None)
+            matched = len(targets) - len(headers)
+        if not matched:
+            raise InputError(f"{source.name}: no {'header' if source.format == 'csv' else 'key'} matches an intake "
+                             "field; name the columns by the field ids (see the README) or give --mapping")
+        for header in headers:
+            note(f"{source.name}: column {header!r} matches no intake field and is ignored" if source.format == "csv"
+                 else f"{source.name}: key {header!r} matches no intake field; rows that give it are invalid")
+    except BaseException:
+        source.close()
+        raise
+    return source, Settings(source.format, source.delimiter, plan, mapping, options.format, options.engine)
+
+
+def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
+    """Score the whole input into the output; raises InputError before any work, and
+    KeyboardInterrupt or WorkersFailed during it (the final output is then not written)."""
+    from .rulebook import default_rulebook
+    from .workers import OrderedPool
+
+    source, settings = prepare(options, note)
+    stamp = default_rulebook().stamp
+    jobs = options.jobs or os.cpu_count() or 1
+    pool = OrderedPool(jobs, ChunkScorer, (settings,), lambda chunk: split_records(settings, chunk),
+                       lambda chunk, reason: error_output(settings, stamp, chunk, reason))
+    tally = Tally()
+    output = AtomicOutput(options.output)
+    try:
+        with _progress(options.progress, source.size) as advance:
+            if settings.output == "csv":
+                output.write(header_line())
+            for chunk, parts in pool.map(source.chunks(CHUNK_ROWS)):
+                for text, part_tally in parts:
+                    output.write(text)
+                    tally.add(part_tally)
+                advance(len(chunk.text))
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise
+    finally:
+        source.close()
+    if pool.deaths:
+        note(f"{pool.deaths} worker process(es) died and were replaced; see the rows with status error")
+    return tally
+
+
+class _progress:
+    """A rich progress bar on stderr, or nothing."""
+
+    def __init__(self, enabled: bool, total: int):
+        self.enabled, self.total = enabled, total
+
+    def __enter__(self) -> Callable[[int], None]:
+        if not self.enabled:
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+        self.bar = Progress("scoring", BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                            console=Console(file=sys.stderr), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("scoring", total=max(self.total, 1))
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.bar.stop()
+

@@ -1,0 +1,98 @@
+"""Batch output: the CSV columns of the contract, JSON Lines reports, safe cells, atomic files.
+
+CSV columns: `row`, `respondent_id`, `status` (ok | invalid | error), `errors` and `warnings`
+("field: reason" joined by "; "), then one column per finding kind holding codes joined by "; ".
+Text cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) get a
+leading apostrophe; numbers such as -3 are left alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Iterable
+
+KIND_COLUMNS = {"contributor": "contributors", "primary_indicator": "primary_indicators", "mimic": "mimics",
+                "data_gap": "data_gaps", "alert": "alerts"}
+COLUMNS = ("row", "respondent_id", "status", "errors", "warnings", *KIND_COLUMNS.values())
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def safe_cell(text: str) -> str:
+    """Escape a text cell against spreadsheet formula injection (numbers stay numbers)."""
+    if text and text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def problems_text(problems: Iterable[dict[str, str]]) -> str:
+    return "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+
+
+class CsvRows:
+    """Formats output rows into CSV text, one chunk at a time."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\n")
+
+    def add(self, row: int, respondent_id: str, status: str, errors: str, warnings: str,
+            codes: dict[str, list[str]] | None = None) -> None:
+        kinds = ["; ".join(codes.get(kind, ())) if codes else "" for kind in KIND_COLUMNS]
+        self._writer.writerow([row, safe_cell(respondent_id), status, safe_cell(errors), safe_cell(warnings), *kinds])
+
+    def take(self) -> str:
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
+
+
+def header_line() -> str:
+    return ",".join(COLUMNS) + "\n"
+
+
+class AtomicOutput:
+    """Text output to stdout ('-' or None), or to a temporary file renamed into place on commit.
+
+    An interrupted or failed run removes the temporary file: the final name either holds a
+    complete output or is left as it was.
+    """
+
+    def __init__(self, path: str | None):
+        self.path = None if path in (None, "-") else Path(path)
+        self.temp: Path | None = None
+        if self.path is None:
+            self.handle: IO[str] = sys.stdout
+            return
+        folder = self.path.parent
+        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=folder)
+        self.temp = Path(name)
+        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def write(self, text: str) -> None:
+        self.handle.write(text)
+
+    def commit(self) -> None:
+        self.handle.flush()
+        if self.temp is None:
+            return
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.temp, self.path)  # type: ignore[arg-type]
+        self.temp = None
+
+    def discard(self) -> None:
+        if self.temp is None:
+            return
+        try:
+            self.handle.close()
+        finally:
+            self.temp.unlink(missing_ok=True)
+            self.temp = None

@@ -1,0 +1,173 @@
+"""Reading intake files as they come: encodings, delimiters, CSV or JSON Lines, in chunks.
+
+- Encoding: UTF-8 with or without a byte-order mark; if the file is not valid UTF-8, cp1252
+  (a spreadsheet export on Windows) with a warning. The whole file is checked before any
+  work, so a bad byte on the last line cannot change the encoding midway.
+- Format: JSON Lines when the first non-blank character is `{`, CSV otherwise.
+- Delimiter: `,` `;` tab or `|`, whichever the header line holds most of (outside quotes).
+- Chunks: the raw text of whole records (quoted cells may hold line breaks), with the number
+  of records and the row number of the first; workers parse them again. Row 1 is the first
+  record after the header (for JSON Lines, the first line).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
+from typing import IO, Iterator
+
+import orjson
+
+DELIMITERS = (",", ";", "\t", "|")
+FIELD_LIMIT = 10 * 1024 * 1024  # characters in one cell; more means an unmatched quote
+_BLOCK = 1 << 20
+
+
+class InputError(ValueError):
+    """A file that cannot be read at all; the message says why (no patient values)."""
+
+
+@dataclass
+class Chunk:
+    start_row: int
+    count: int
+    text: str
+
+
+@dataclass
+class InputFile:
+    name: str
+    binary: IO[bytes]
+    size: int
+    encoding: str
+    format: str                       # "csv" or "jsonl"
+    delimiter: str = ","
+    header: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # warnings about the file, for stderr
+    _lines: Iterator[str] | None = None
+
+    def chunks(self, rows: int) -> Iterator[Chunk]:
+        """Whole records, `rows` at a time (a chunk grows past a line break inside quotes)."""
+        assert self._lines is not None
+        lines, start = self._lines, 1
+        while True:
+            block = list(islice(lines, rows))
+            if not block:
+                return
+            text = "".join(block)
+            if self.format == "jsonl" or '"' not in text:
+                count = len(block)
+            else:
+                text, count = _whole_records(block, lines, self.delimiter, start)
+            yield Chunk(start, count, text)
+            start += count
+
+    def close(self) -> None:
+        self.binary.close()
+
+
+def _whole_records(block: list[str], rest: Iterator[str], delimiter: str, start: int) -> tuple[str, int]:
+    """The block's records, completed from `rest` when a quoted cell runs past the block."""
+    taken: list[str] = []
+
+    def feed() -> Iterator[str]:
+        for line in chain(block, rest):
+            taken.append(line)
+            yield line
+
+    count = 0
+    try:
+        for _ in csv.reader(feed(), delimiter=delimiter):
+            count += 1
+            if len(taken) >= len(block):
+                break
+    except csv.Error as exc:
+        raise InputError(f"row {start + count}: cannot be read as CSV ({exc}); is a quote never closed?") from None
+    return "".join(taken), count
+
+
+def open_input(path: str, delimiter: str | None = None) -> InputFile:
+    """Open a path or '-' (stdin), settle encoding, format, delimiter and header."""
+    csv.field_size_limit(FIELD_LIMIT)
+    name = "stdin" if path == "-" else path
+    binary: IO[bytes]
+    try:
+        if path == "-":
+            binary = tempfile.TemporaryFile()  # stdin is spooled to disk: read twice, memory stays flat
+            shutil.copyfileobj(sys.stdin.buffer, binary, _BLOCK)
+            binary.seek(0)
+        else:
+            binary = open(path, "rb")  # noqa: SIM115 (closed by InputFile.close)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return _settle(name, binary, delimiter)
+    except BaseException:
+        binary.close()
+        raise
+
+
+def _settle(name: str, binary: IO[bytes], delimiter: str | None) -> InputFile:
+    try:
+        size = binary.seek(0, io.SEEK_END)
+        binary.seek(0)
+        encoding, notes = _encoding(name, binary)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+    lines = iter(text)
+    first = ""
+    for first in lines:
+        if first.strip():
+            break
+    if not first.strip():
+        raise InputError(f"{name}: the file is empty; expected a header row and one row per respondent")
+    if first.lstrip().startswith("{"):
+        try:
+            record = orjson.loads(first)
+        except orjson.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict):
+            raise InputError(f"{name}: line 1 is not a JSON object; expected JSON Lines (one object per line)")
+        return InputFile(name, binary, size, encoding, "jsonl", header=[str(k) for k in record], notes=notes,
+                         _lines=chain([first], lines))
+    if delimiter is None:
+        delimiter = sniff_delimiter(first)
+    try:
+        header = next(csv.reader(chain([first], lines), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{name}: the header row cannot be read as CSV ({exc})") from None
+    return InputFile(name, binary, size, encoding, "csv", delimiter, [h.strip() for h in header], notes, lines)
+
+
+def _encoding(name: str, binary: IO[bytes]) -> tuple[str, list[str]]:
+    """utf-8-sig when the whole file decodes as UTF-8, else cp1252 (with a note), else an error."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        binary.seek(0)
+        try:
+            while block := binary.read(_BLOCK):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        binary.seek(0)
+        if encoding == "cp1252":
+            return encoding, ["the file is not valid UTF-8; read as Windows-1252 (cp1252): check accented text"]
+        return encoding, []
+    raise InputError(f"{name}: the file is neither UTF-8 nor Windows-1252 text; save it as UTF-8 CSV")
+
+
+def sniff_delimiter(line: str) -> str:
+    """The delimiter the header line holds most of, outside quotes (a comma when none)."""
+    outside = "".join(line.split('"')[::2])
+    counts = [(outside.count(d), -i, d) for i, d in enumerate(DELIMITERS)]
+    best = max(counts)
+    return best[2] if best[0] else ","
