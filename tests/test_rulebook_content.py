@@ -9,6 +9,7 @@ import pytest
 
 from screener import conditions as C
 from screener.catalogue import to_markdown
+from screener.facts import build_facts
 from screener.intake import parse_intake
 from screener.rulebook import default_rulebook
 from screener.screening import separating_fields
@@ -91,6 +92,15 @@ def test_drug_rules_test_their_class_and_carry_its_grade(code, cls):
     assert C.Contains("medication_classes", cls) in C.leaves(rule.condition)
     assert rule.evidence == RULEBOOK.lexicon.classes[cls].evidence
     assert "prescriber" in rule.advice or "pharmacist" in rule.advice
+
+
+def test_every_numeric_threshold_has_a_silent_near_miss_at_its_boundary():
+    for rule in RULES:
+        silent = [build_facts(parse_intake(ex).intake, RULEBOOK.lexicon).facts for ex in rule.examples.silent]
+        for leaf in C.leaves(rule.condition):
+            if isinstance(leaf, C.Cmp) and not isinstance(leaf.value, (bool, str)):
+                near = [f for f in silent if leaf.field in f and abs(f[leaf.field] - leaf.value) <= 1]
+                assert near, f"{rule.id}: no silent example within 1 of {leaf.field} {leaf.op} {leaf.value}"
 
 
 def test_beta_blockers_and_calcium_channel_blockers_are_graded_weak():
