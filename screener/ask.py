@@ -175,8 +175,8 @@ class Session:
         return later[0] if later else self._first_unanswered(after=-1)
 
     def _first_unanswered(self, after: int) -> int | None:
-        ids = self.questionnaire.questions
-        todo = [i for i in self._applicable() if ids[i].id not in self.answers]
+        questions = self.questionnaire.questions
+        todo = [i for i in self._applicable() if questions[i].id not in self.answers]
         later = [i for i in todo if i > after]
         return (later or todo or [None])[0]
 
@@ -246,6 +246,9 @@ def run_ask(answers_out: Path | None, report_out: Path | None, resume: Path | No
     """The whole `screener ask`: questions, review, report on screen, optional files."""
     from .cli import fail
 
+    for out in (answers_out, report_out):
+        if out is not None and not Path(out).resolve().parent.is_dir():
+            fail(f"{out}: the folder {Path(out).resolve().parent} does not exist", 2)
     questionnaire = default_questionnaire()
     answers = load_progress(resume, questionnaire) if resume else {}
     screen = Screen(interactive=sys.stdin.isatty())
@@ -269,7 +272,13 @@ def run_ask(answers_out: Path | None, report_out: Path | None, resume: Path | No
              EXIT_INTERRUPTED if stop.why == "interrupt" else 1)
     given = {k: v for k, v in final.items() if v is not None}
     if answers_out:
-        _write(answers_out, orjson.dumps(given, option=orjson.OPT_INDENT_2) + b"\n", screen)
+        try:
+            _write(answers_out, orjson.dumps(given, option=orjson.OPT_INDENT_2) + b"\n", screen)
+        except OSError as exc:  # the answers must not be lost with the file
+            path = progress_path(resume)
+            save_progress(path, questionnaire, final)
+            fail([f"{answers_out}: cannot write: {exc.strerror or exc}",
+                  f"The answers are saved to {path}; continue with: screener ask --resume {path}"])
     report = _score(given)
     from .terminal import render_report
 
@@ -280,7 +289,10 @@ def run_ask(answers_out: Path | None, report_out: Path | None, resume: Path | No
 
         fmt = REPORT_FORMATS[Path(report_out).suffix.lower()]
         text = to_json(report) + "\n" if fmt == "json" else to_markdown(report)
-        _write(report_out, text.encode(), screen)
+        try:
+            _write(report_out, text.encode(), screen)
+        except OSError as exc:
+            fail(f"{report_out}: cannot write: {exc.strerror or exc}")
 
 
 def _score(given: dict[str, Any]):
@@ -296,10 +308,5 @@ def _score(given: dict[str, Any]):
 
 
 def _write(path: Path, data: bytes, screen: Screen) -> None:
-    from .cli import fail
-
-    try:
-        write_atomic(Path(path), data)
-    except OSError as exc:
-        fail(f"{path}: cannot write: {exc.strerror or exc}")
+    write_atomic(Path(path), data)
     screen.say(f"Wrote {path}", "dim")

@@ -141,10 +141,6 @@ class Questionnaire:
         return [q for q in self.questions if self._applies(q, {k: v for k, v in kept.items()
                                                               if self.index[k] < self.index[q.id]})]
 
-    def applies(self, question: Question, answers: dict[str, Any]) -> bool:
-        earlier = {k: v for k, v in self.effective(answers).items() if self.index[k] < self.index[question.id]}
-        return self._applies(question, earlier)
-
     def _applies(self, question: Question, earlier: dict[str, Any]) -> bool:
         if question.ask_when is None:
             return True

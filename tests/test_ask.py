@@ -275,3 +275,25 @@ def test_bad_resume_file_is_refused_naming_the_problem(tmp_path, content, expect
 def test_no_colour_codes_when_not_a_terminal():
     result = run([*lines_for(PERSON), ""])
     assert result.exit_code == 0 and "\x1b[" not in result.output
+
+
+def test_output_folder_must_exist_before_any_question(tmp_path):
+    result = run([], "--answers-out", str(tmp_path / "missing" / "answers.json"))
+    assert result.exit_code == 2 and "does not exist" in result.stderr and "Question 1" not in result.stdout
+
+
+def test_answers_are_kept_when_the_answers_file_cannot_be_written(tmp_path, monkeypatch):
+    real = ask_module.write_atomic
+
+    def refuse(path, data):
+        if path.name == "answers.json":
+            raise PermissionError(13, "Permission denied")
+        real(path, data)
+
+    monkeypatch.setattr(ask_module, "write_atomic", refuse)
+    result = run([*lines_for(PERSON), ""], "--answers-out", str(tmp_path / "answers.json"))
+    assert result.exit_code == 1
+    assert "cannot write: Permission denied" in result.stderr
+    assert "The answers are saved to screener-progress.json" in result.stderr
+    saved = json.loads(Path("screener-progress.json").read_text())["answers"]
+    assert saved["ferritin_ng_ml"] == 30
