@@ -3,6 +3,7 @@ help, back and a change at the review, then the report on the screen; and Ctrl-C
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -47,8 +48,8 @@ def next_question(child) -> str | None:
 
 def test_whole_questionnaire_in_a_terminal(tmp_path):
     child = spawn(tmp_path, "--answers-out", "answers.json", "--report-out", "report.md")
+    child.logfile_read = transcript = io.StringIO()
     seen: dict[str, int] = {}
-    screen = []
     try:
         while (qid := next_question(child)) is not None:
             seen[qid] = seen.get(qid, 0) + 1
@@ -82,11 +83,11 @@ def test_whole_questionnaire_in_a_terminal(tmp_path):
         for text in ("Screening report: pty-1", "Plausible contributors", "Because:", "Advice:",
                      "Evidence:", "Sources:", "Mimics to exclude", "screener is a screening aid for clinicians"):
             child.expect_exact(text)
-            screen.append(text)
         child.expect(pexpect.EOF)
     finally:
         child.close()
     assert child.exitstatus == 0, child.before
+    assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", transcript.getvalue())  # NO_COLOR: no colours
     answers = json.loads((tmp_path / "answers.json").read_text())
     assert answers["smoker"] is True and answers["age_years"] == 52 and answers["urge_to_move"] is True
     report = (tmp_path / "report.md").read_text()
