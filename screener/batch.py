@@ -237,7 +237,7 @@ class ChunkScorer:
                 formatter.failed(row, "invalid", notes)
                 continue
             report = next(reports)
-            tally.findings.update(dict.fromkeys(f.code for f in report.findings))
+            tally.findings.update({f.code for f in report.findings})
             formatter.lines.append(to_json(report, indent=False))
 
 
