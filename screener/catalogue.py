@@ -17,8 +17,13 @@ def _title(field: str) -> str:
     return f"{spec.title}{unit}" if spec else field
 
 
-def condition_words(rule: RuleSpec) -> str:
-    return to_words(rule.condition, _title)
+def condition_words(rule: RuleSpec, rulebook: Rulebook) -> str:
+    classes = rulebook.lexicon.classes
+
+    def item(cls: str) -> str:
+        return f"{classes[cls].label} (`{cls}`)" if cls in classes else cls
+
+    return to_words(rule.condition, _title, item)
 
 
 def _ordered(rulebook: Rulebook) -> list[RuleSpec]:
@@ -38,7 +43,7 @@ def to_json(rulebook: Rulebook) -> str:
     rules = []
     for rule in _ordered(rulebook):
         data = rule.model_dump(mode="json", exclude={"examples"})
-        data["condition"] = condition_words(rule)
+        data["condition"] = condition_words(rule, rulebook)
         data["sources"] = [rulebook.sources[s].brief() for s in rule.sources]
         rules.append(data)
     return orjson.dumps({"rulebook": rulebook.stamp, "rules": rules}, option=orjson.OPT_INDENT_2).decode() + "\n"
@@ -59,7 +64,7 @@ def to_markdown(rulebook: Rulebook) -> str:
         for rule in group:
             out += [f"### {rule.id}: {rule.title}", "",
                     f"- **Code:** `{rule.code}` ({rule.kind})",
-                    f"- **Fires when:** {condition_words(rule)}",
+                    f"- **Fires when:** {condition_words(rule, rulebook)}",
                     f"- **Evidence:** {rule.evidence}",
                     f"- **Why:** {rule.why}",
                     f"- **Advice:** {rule.advice}"]

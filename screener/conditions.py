@@ -243,14 +243,15 @@ def to_durable(cond: Condition) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Explanations: which answers made a condition true
 
-Describe = Callable[[str, Any, Any], str]
+Describe = Callable[[str, Any, Any, "str | None"], str]
 
 
 def explain(cond: Condition, facts: Facts, describe: Describe, want: bool = True) -> list[str]:
     """Short statements, one per leaf, that show why `cond` evaluates to `want` for these facts.
 
-    `describe(field, value, item)` renders an answer ("ferritin 30 ng/mL"; value None = missing;
-    `item` is the list item a `contains` test looks for, else None).
+    `describe(field, value, item, test)` renders an answer with the test it passed ("ferritin
+    30 ng/mL ≤ 75"); value None = missing; `item` is the list item a `contains` test looks for;
+    `test` is the comparison that held ("≤ 75"), or None when the answer itself says it.
     """
     if isinstance(cond, Not):
         return explain(cond.item, facts, describe, not want)
@@ -261,11 +262,10 @@ def explain(cond: Condition, facts: Facts, describe: Describe, want: bool = True
         chosen = cond.items if every else decisive
         return [text for item in chosen for text in explain(item, facts, describe, want)]
     value = facts.get(cond.field)
-    shown = describe(cond.field, value, cond.value if isinstance(cond, Contains) else None)
+    test = None
     if isinstance(cond, Cmp) and value is not None and not isinstance(cond.value, (bool, str)):
-        op = cond.op if want else COMPLEMENT[cond.op]
-        return [f"{shown} {SYMBOLS[op]} {_literal(cond.value)}"]
-    return [shown]
+        test = f"{SYMBOLS[cond.op if want else COMPLEMENT[cond.op]]} {_literal(cond.value)}"
+    return [describe(cond.field, value, cond.value if isinstance(cond, Contains) else None, test)]
 
 
 def _literal(value: Any) -> str:
@@ -277,16 +277,21 @@ def _literal(value: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 # Conditions in words, for the reviewers' catalogue
 
-def to_words(cond: Condition, title: Callable[[str], str] = str) -> str:
-    """A condition as a sentence fragment: "ferritin ≤ 75 or TSAT < 20"."""
+def to_words(cond: Condition, title: Callable[[str], str] = str, item: Callable[[str], str] = str) -> str:
+    """A condition as a sentence fragment: "ferritin ≤ 75 or TSAT < 20".
+
+    `title` names a field, `item` names a list item (a medication class).
+    """
     if isinstance(cond, (All, AnyOf)):
         joiner = " and " if isinstance(cond, All) else " or "
-        parts = [to_words(item, title) for item in cond.items]
-        return joiner.join(f"({p})" if " and " in p or " or " in p else p for p in parts)
+        return joiner.join(f"({to_words(part, title, item)})" if isinstance(part, (All, AnyOf))
+                           else to_words(part, title, item) for part in cond.items)
     if isinstance(cond, Not):
         if isinstance(cond.item, Present):
             return f"{title(cond.item.field)} is missing"
-        return f"not ({to_words(cond.item, title)})"
+        if isinstance(cond.item, Contains):
+            return f"{title(cond.item.field)} do not include {item(cond.item.value)}"
+        return f"not ({to_words(cond.item, title, item)})"
     name = title(cond.field)
     if isinstance(cond, Present):
         return f"{name} is answered"
@@ -296,4 +301,4 @@ def to_words(cond: Condition, title: Callable[[str], str] = str) -> str:
         return f"{name} {SYMBOLS[cond.op]} {_literal(cond.value)}"
     if isinstance(cond, In):
         return f"{name} is one of {', '.join(map(str, cond.values))}"
-    return f"{name} include {cond.value}"
+    return f"{name} include {item(cond.value)}"

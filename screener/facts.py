@@ -66,9 +66,9 @@ def _shown(text: str, drugs: list[str]) -> str:
 
 
 def describer(factset: FactSet, lexicon: Lexicon):
-    """A `describe(field, value, item)` function for `conditions.explain`."""
+    """A `describe(field, value, item, test)` function for `conditions.explain`."""
 
-    def describe(name: str, value: Any, item: Any = None) -> str:
+    def describe(name: str, value: Any, item: Any = None, test: str | None = None) -> str:
         spec = FACT_FIELDS[name]
         if name == "medication_classes" and item is not None:
             items = factset.class_items.get(item)
@@ -86,6 +86,6 @@ def describer(factset: FactSet, lexicon: Lexicon):
         if isinstance(value, float):
             value = int(value) if value.is_integer() else round(value, 1)
         unit = f" {spec.unit}" if spec.unit else ""
-        return f"{spec.title} {value}{unit}"
+        return f"{spec.title} {value}{unit}" + (f" {test}" if test else "")
 
     return describe
