@@ -39,7 +39,7 @@ def _model_is_known() -> bool:
 class RowValidator:
     """`parse_intake` with per-answer memoisation (one instance per process; not thread-safe)."""
 
-    def __init__(self, max_cached: int = 200_000):
+    def __init__(self, max_cached: int = 100_000):
         self.fast = _model_is_known()
         self.max_cached = max_cached
         self._by_text: dict[str, dict[str, Outcome]] = {}  # field -> answer text -> outcome
