@@ -26,7 +26,7 @@ def to_json(report: Report, indent: bool = True) -> str:
     return orjson.dumps(report.model_dump(mode="json"), option=option).decode()
 
 
-def _criteria_line(report: Report) -> str | None:
+def criteria_line(report: Report) -> str | None:
     crit = report.criteria
     if crit is None:
         return None
@@ -63,7 +63,7 @@ def to_text(report: Report) -> str:
             lines += [f"      source:  {s['citation']}" for s in f.sources]
     if report.status == "ok" and not report.findings:
         lines += ["", "No finding: no rule matched these answers."]
-    if (crit := _criteria_line(report)) is not None:
+    if (crit := criteria_line(report)) is not None:
         lines += ["", crit]
     lines += ["", DISCLAIMER, f"Rulebook {report.rulebook.get('version', '?')} ({report.rulebook.get('sha256', '')[:12]})"]
     return "\n".join(lines) + "\n"
@@ -90,7 +90,7 @@ def to_markdown(report: Report) -> str:
             out.append("")
     if report.status == "ok" and not report.findings:
         out += ["No finding: no rule matched these answers.", ""]
-    if (crit := _criteria_line(report)) is not None:
+    if (crit := criteria_line(report)) is not None:
         out += ["## Criteria", "", crit, ""]
     out.append(f"_Rulebook {report.rulebook.get('version', '?')}, sha256 {report.rulebook.get('sha256', '')[:12]}_")
     return "\n".join(out) + "\n"

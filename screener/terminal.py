@@ -13,7 +13,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from .models import KIND_ORDER, Finding, Report
-from .render import DISCLAIMER, HEADINGS, _criteria_line
+from .render import DISCLAIMER, HEADINGS, criteria_line
 
 STYLES = {"alert": "bold red", "contributor": "bold yellow", "primary_indicator": "bold magenta",
           "mimic": "bold cyan", "data_gap": "bold blue"}
@@ -54,7 +54,7 @@ def render_report(report: Report, console: Console) -> None:
             console.print(_finding(finding))
     if report.status == "ok" and not report.findings:
         console.print(Text("No finding: no rule matched these answers."))
-    criteria = _criteria_line(report)
+    criteria = criteria_line(report)
     if criteria:
         console.print()
         console.print(Text(criteria))
