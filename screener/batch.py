@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import orjson
 
-from .batch_output import AtomicOutput, CsvRows, header_line, problems_text
+from .batch_output import KIND_COLUMNS, AtomicOutput, CsvRows, header_line, problems_text
 from .csv_input import Chunk, InputError, InputFile, open_input
 from .mapping import ColumnPlan, Mapping, field_for, map_keys, plan_columns
 from .models import Report
@@ -218,13 +218,18 @@ class ChunkScorer:
             if intake is None:
                 formatter.failed(row, "invalid", notes)
                 continue
-            codes: dict[str, list[str]] = {}
-            for rule_id in sorted(next(results)[1], key=self.order.__getitem__):
-                kind, code = self.kinds[rule_id]
-                if code not in codes.setdefault(kind, []):
-                    codes[kind].append(code)
-                    tally.findings[code] += 1
-            formatter.csv.add(row.row, row.respondent_id, "ok", "", problems_text(notes), codes)
+            cells, found = self._codes(next(results)[1])
+            tally.findings.update(found)
+            formatter.csv.add(row.row, row.respondent_id, "ok", "", problems_text(notes), cells)
+
+    def _codes(self, rule_ids: set[str]) -> tuple[list[str], tuple[str, ...]]:
+        """The five kind cells (codes in rule order, joined by "; ") and the codes found."""
+        codes: dict[str, list[str]] = {kind: [] for kind in KIND_COLUMNS}
+        for rule_id in sorted(rule_ids, key=self.order.__getitem__):
+            kind, code = self.kinds[rule_id]
+            if code not in codes[kind]:
+                codes[kind].append(code)
+        return ["; ".join(found) for found in codes.values()], tuple(c for found in codes.values() for c in found)
 
     def _jsonl(self, entries: list, formatter: _Formatter, tally: Tally) -> None:
         from .render import to_json
@@ -333,7 +338,11 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     pool = OrderedPool(jobs, ChunkScorer, (settings,), lambda chunk: split_records(settings, chunk),
                        lambda chunk, reason: error_output(settings, stamp, chunk, reason))
     tally = Tally()
-    output = AtomicOutput(options.output)
+    try:
+        output = AtomicOutput(options.output)
+    except OSError as exc:
+        source.close()
+        raise InputError(f"{options.output}: cannot write: {exc.strerror or exc}") from None
     try:
         with _progress(options.progress, source.size) as advance:
             if settings.output == "csv":

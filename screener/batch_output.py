@@ -20,6 +20,7 @@ from typing import IO, Iterable
 KIND_COLUMNS = {"contributor": "contributors", "primary_indicator": "primary_indicators", "mimic": "mimics",
                 "data_gap": "data_gaps", "alert": "alerts"}
 COLUMNS = ("row", "respondent_id", "status", "errors", "warnings", *KIND_COLUMNS.values())
+_NO_KINDS = [""] * len(KIND_COLUMNS)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -43,9 +44,10 @@ class CsvRows:
         self._writer = csv.writer(self._buffer, lineterminator="\n")
 
     def add(self, row: int, respondent_id: str, status: str, errors: str, warnings: str,
-            codes: dict[str, list[str]] | None = None) -> None:
-        kinds = ["; ".join(codes.get(kind, ())) if codes else "" for kind in KIND_COLUMNS]
-        self._writer.writerow([row, safe_cell(respondent_id), status, safe_cell(errors), safe_cell(warnings), *kinds])
+            kinds: list[str] | None = None) -> None:
+        """One row; `kinds` holds the five kind cells (codes joined by "; ") in KIND_COLUMNS order."""
+        self._writer.writerow([row, safe_cell(respondent_id), status, safe_cell(errors), safe_cell(warnings),
+                               *(kinds or _NO_KINDS)])
 
     def take(self) -> str:
         text = self._buffer.getvalue()

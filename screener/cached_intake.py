@@ -53,19 +53,20 @@ class RowValidator:
         unknown: list[str] = []
         errors: list[tuple[int, int, Problem]] = []
         by_text = self._by_text
-        for position, (key, raw) in enumerate(answers.items()):
+        for key, raw in answers.items():
             hit = None
             if raw.__class__ is str:  # the common case (CSV): one dict per field, keyed by the text
                 cached = by_text.get(key)
                 if cached is not None:
                     hit = cached.get(raw)
-            value, is_unknown, problems = hit or self._outcome(key, raw)
-            if problems:
+            if hit is None:
+                hit = self._outcome(key, raw)
+            if hit[2]:
                 rank = _ORDER.get(key, len(_ORDER))  # the model reports fields in its own order, extras last
-                errors.extend((rank, position, problem) for problem in problems)
+                errors.extend((rank, len(values) + len(errors), problem) for problem in hit[2])
                 continue
-            values[key] = value
-            if is_unknown:
+            values[key] = hit[0]
+            if hit[1]:
                 unknown.append(key)
         age, onset = values.get(_PAIR[0]), values.get(_PAIR[1])
         if age is not None and onset is not None:

@@ -156,6 +156,8 @@ def batch(input_path: str, output: str | None, fmt: str, mapping: str | None, jo
     Rows that fail validation are kept with status invalid and their errors; a summary goes
     to stderr. Exit 0, or 1 with --strict when any row is not ok; 2 when the file cannot be read.
     """
+    import os
+
     from .batch import BatchOptions, InputError, run_batch
     from .workers import WorkersFailed
 
@@ -169,6 +171,9 @@ def batch(input_path: str, output: str | None, fmt: str, mapping: str | None, jo
         fail(f"stopped: {exc}; no output written", 1)
     except KeyboardInterrupt:
         fail("interrupted: no output written", 130)
+    except BrokenPipeError:  # the reader of stdout went away (e.g. `| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     if not quiet:
         for line in tally.lines():
             click.echo(line, err=True)

@@ -142,11 +142,14 @@ class ColumnPlan:
     def answers(self, cells: list[str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """Cells of one row -> (answers by field id, problems as (field, reason)).
 
-        A blank cell (or a mapped missing code) is "not answered" and left out.
+        A blank cell (or a mapped missing code) is "not answered" and left out; a cell of spaces
+        only is cleaned to "not answered" by the Intake model.
         """
+        missing, unknown, values = self.missing, self.unknown, self.values
+        if not (missing or unknown or values or self.duplicates or self.checkboxes):
+            return {name: cells[column] for column, name in self.fields if cells[column]}, []
         answers: dict[str, Any] = {}
         problems: list[tuple[str, str]] = []
-        missing, unknown, values = self.missing, self.unknown, self.values
         for column, name in self.fields:
             cell = cells[column]
             if not cell or cell.isspace():

@@ -12,6 +12,7 @@ Workers ignore Ctrl-C; the parent stops them (and raises KeyboardInterrupt to it
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import signal
 import sys
@@ -33,6 +34,10 @@ def _worker_main(conn: Connection, init: Callable[..., Callable[[Any], Any]], ar
         handle = init(*args)
     except Exception as exc:  # reported on the first task, so that the parent sees why
         handle, failure = None, f"the worker could not start: {type(exc).__name__}: {exc}"
+    # A worker allocates millions of short-lived objects: collect cycles less often than the
+    # default (every 700 allocations), which spent about a fifth of the time rescanning. (Not
+    # gc.freeze(): in a forked child it touches every inherited object and unshares its pages.)
+    gc.set_threshold(50_000, 20, 100)
     while True:
         try:
             task = conn.recv()

@@ -273,3 +273,8 @@ def test_blank_lines_are_kept_as_invalid_rows():
     rows = rows_of(run("-", stdin="age_years,ferritin_ng_ml\n40,10\n\n41,12\n").stdout)
     assert [r["status"] for r in rows] == ["ok", "invalid", "ok"]
     assert rows[1]["errors"] == "(row): the line is empty"
+
+
+def test_an_output_folder_that_does_not_exist_fails_before_any_work(tmp_path):
+    result = run(str(FIXTURES / "canonical.csv"), "-o", str(tmp_path / "missing" / "out.csv"))
+    assert result.exit_code == 2 and "cannot write" in result.stderr
