@@ -88,7 +88,8 @@ def read_rows(settings: Settings, chunk: Chunk) -> list[Row]:
     for i, cells in enumerate(csv.reader(io.StringIO(chunk.text, newline=""), delimiter=settings.delimiter)):
         row = chunk.start_row + i
         if len(cells) != plan.width:
-            problem = "the line is empty" if not cells else f"has {len(cells)} cells but the header has {plan.width}"
+            count = f"{len(cells)} cell{'s' if len(cells) != 1 else ''}"
+            problem = "the line is empty" if not cells else f"has {count} but the header has {plan.width}"
             rid = _respondent_id(plan.answers(cells)[0]) if len(cells) >= plan.width else None
             rows.append(Row(row, rid or str(row), None, [(ROW, problem)]))
             continue

@@ -269,10 +269,11 @@ def test_tab_and_pipe_delimiters_and_override(tmp_path):
         assert run("-", "--delimiter", option, stdin=text).stdout == plain
 
 
-def test_blank_lines_are_kept_as_invalid_rows():
-    rows = rows_of(run("-", stdin="age_years,ferritin_ng_ml\n40,10\n\n41,12\n").stdout)
-    assert [r["status"] for r in rows] == ["ok", "invalid", "ok"]
+def test_blank_lines_are_kept_as_invalid_rows_and_dash_is_stdout():
+    rows = rows_of(run("-", "-o", "-", stdin="age_years,ferritin_ng_ml\n40,10\n\n41,12\n  \n").stdout)
+    assert [r["status"] for r in rows] == ["ok", "invalid", "ok", "invalid"]
     assert rows[1]["errors"] == "(row): the line is empty"
+    assert rows[3]["errors"] == "(row): has 1 cell but the header has 2"
 
 
 def test_an_output_folder_that_does_not_exist_fails_before_any_work(tmp_path):
