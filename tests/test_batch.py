@@ -279,3 +279,15 @@ def test_blank_lines_are_kept_as_invalid_rows_and_dash_is_stdout():
 def test_an_output_folder_that_does_not_exist_fails_before_any_work(tmp_path):
     result = run(str(FIXTURES / "canonical.csv"), "-o", str(tmp_path / "missing" / "out.csv"))
     assert result.exit_code == 2 and "cannot write" in result.stderr
+
+
+def test_quoted_line_breaks_across_chunk_boundaries(tmp_path):
+    path = tmp_path / "multiline.csv"
+    lines = ["respondent_id,age_years,medications"]
+    lines += [f'R{i},{30 + i % 50},"sertraline\r\nferrous sulfate, ""extra"""' for i in range(1, 4101)]
+    path.write_text("\r\n".join(lines) + "\r\n", newline="")
+    one = run(str(path), "--jobs", "1").stdout
+    rows = rows_of(one)
+    assert [r["respondent_id"] for r in rows] == [f"R{i}" for i in range(1, 4101)]
+    assert all(r["status"] == "ok" and "drug_ssri" in codes(r, "contributors") for r in rows)
+    assert run(str(path), "--jobs", "2").stdout == one
