@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Callable, Iterable, Mapping, Union
 
 COMPARISONS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
                "gt": operator.gt, "ge": operator.ge}
@@ -143,7 +143,7 @@ Facts = Mapping[str, Any]
 
 
 def evaluate(cond: Condition, facts: Facts) -> bool:
-    """The reference meaning of a condition (slow and obviously right; see `compile_python`)."""
+    """The reference meaning of a condition (slow and obviously right; `compile_python` is fast)."""
     if isinstance(cond, All):
         return all(evaluate(item, facts) for item in cond.items)
     if isinstance(cond, AnyOf):
@@ -162,28 +162,42 @@ def evaluate(cond: Condition, facts: Facts) -> bool:
     return cond.value in value  # Contains
 
 
-def compile_python(cond: Condition) -> Callable[[Facts], bool]:
-    """The same semantics as `evaluate`, compiled into closures once for speed."""
-    if isinstance(cond, All):
-        parts = tuple(compile_python(item) for item in cond.items)
-        return lambda f: all(p(f) for p in parts)
-    if isinstance(cond, AnyOf):
-        parts = tuple(compile_python(item) for item in cond.items)
-        return lambda f: any(p(f) for p in parts)
+def compile_python(rules: Iterable[tuple[str, Condition]]) -> Callable[[Facts], set[str]]:
+    """The same semantics as `evaluate`, for many rules at once, generated as one Python function.
+
+    Each field the rules test is read once into a local; a rule is one `if` over those locals.
+    Literals are embedded with `repr`, which round-trips every str, bool, int and float.
+    """
+    rules = list(rules)
+    names = {field: f"v{i}" for i, field in enumerate(sorted({f for _, c in rules for f in fields(c)}))}
+    lines = ["def fire(facts):", "    get = facts.get"]
+    lines += [f"    {local} = get({field!r})" for field, local in names.items()]
+    lines.append("    out = set()")
+    for rule_id, cond in rules:
+        lines.append(f"    if {_python_expr(cond, names)}: out.add({rule_id!r})")
+    lines.append("    return out")
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines), "<rules>", "exec"), namespace)  # noqa: S102 - code built from checked rules
+    return namespace["fire"]
+
+
+def _python_expr(cond: Condition, names: Mapping[str, str]) -> str:
+    if isinstance(cond, (All, AnyOf)):
+        joiner = " and " if isinstance(cond, All) else " or "
+        return "(" + joiner.join(_python_expr(item, names) for item in cond.items) + ")"
     if isinstance(cond, Not):
-        inner = compile_python(cond.item)
-        return lambda f: not inner(f)
-    name = cond.field
+        return f"(not {_python_expr(cond.item, names)})"
+    local = names[cond.field]
     if isinstance(cond, Present):
-        return lambda f: name in f
+        return f"({local} is not None)"
     if isinstance(cond, Cmp):
-        fn, ref = COMPARISONS[cond.op], cond.value
-        return lambda f: (v := f.get(name)) is not None and fn(v, ref)
+        return f"({local} is not None and {local} {_PY_OPS[cond.op]} {cond.value!r})"
     if isinstance(cond, In):
-        options = frozenset(cond.values)
-        return lambda f: f.get(name) in options
-    item = cond.value
-    return lambda f: item in f.get(name, ())
+        return f"({local} in {frozenset(cond.values)!r})"
+    return f"({local} is not None and {cond.value!r} in {local})"
+
+
+_PY_OPS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,17 +221,19 @@ def _negate(cond: Condition) -> Condition:
     return Not(cond)  # Contains: compiled directly in to_durable
 
 
-def to_durable(cond: Condition) -> dict[str, Any]:
+def to_durable(cond: Condition, alias: Mapping[str, str] | None = None) -> dict[str, Any]:
     """durable-rules JSON for a condition (without the respondent guard).
 
     Nested and/or of the same kind are flattened and one-item groups unwrapped: durable-rules
-    refuses deeply nested expressions ("Could not create ruleset, error code: 113").
+    refuses deeply nested expressions ("Could not create ruleset, error code: 113"). `alias`
+    renames fields (short names make the engine's JSON, and so the engine, faster).
     """
+    name = (lambda field: alias.get(field, field)) if alias else (lambda field: field)
     if isinstance(cond, (All, AnyOf)):
         key = "$and" if isinstance(cond, All) else "$or"
         items: list[dict[str, Any]] = []
         for item in cond.items:
-            compiled = to_durable(item)
+            compiled = to_durable(item, alias)
             for part in compiled[key] if set(compiled) == {key} else [compiled]:
                 if part not in items:  # identical branches add nothing
                     items.append(part)
@@ -225,19 +241,20 @@ def to_durable(cond: Condition) -> dict[str, Any]:
     if isinstance(cond, Not):
         inner = cond.item
         if isinstance(inner, Present):
-            return {"$nex": {inner.field: 1}}
+            return {"$nex": {name(inner.field): 1}}
         if isinstance(inner, Contains):  # absent, or no item equals the value
-            return {"$or": [{"$nex": {inner.field: 1}}, {"$iall": {inner.field: {"$neq": {"$i": inner.value}}}}]}
-        return to_durable(_negate(inner))
+            field = name(inner.field)
+            return {"$or": [{"$nex": {field: 1}}, {"$iall": {field: {"$neq": {"$i": inner.value}}}}]}
+        return to_durable(_negate(inner), alias)
     if isinstance(cond, Present):
-        return {"$ex": {cond.field: 1}}
+        return {"$ex": {name(cond.field): 1}}
     if isinstance(cond, Cmp):
         if cond.op == "eq":
-            return {cond.field: cond.value}
-        return {DURABLE_OPS[cond.op]: {cond.field: cond.value}}
+            return {name(cond.field): cond.value}
+        return {DURABLE_OPS[cond.op]: {name(cond.field): cond.value}}
     if isinstance(cond, In):
-        return to_durable(AnyOf(tuple(Cmp(cond.field, "eq", value) for value in cond.values)))
-    return {"$iany": {cond.field: {"$i": cond.value}}}
+        return to_durable(AnyOf(tuple(Cmp(cond.field, "eq", value) for value in cond.values)), alias)
+    return {"$iany": {name(cond.field): {"$i": cond.value}}}
 
 
 # ---------------------------------------------------------------------------------------------

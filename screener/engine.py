@@ -39,7 +39,7 @@ GUARD = {"$ex": {"rid": 1}}
 SID = "0"
 SENTINEL_RULE = "__warmup__"
 _names = itertools.count(1)
-_RESULT_IDS = re.compile(rb'"m":\{"sid":"0","id":(\d+),')
+_RESULT_IDS = re.compile(r'"sid":"0","id":(\d+)')
 # durable-rules misreads numbers in exponent form ("1e5" matches as 1; "1e-300" later segfaults)
 _EXPONENT = re.compile(rb"\d[eE][-+]?\d")
 
@@ -62,11 +62,10 @@ class ReferenceEngine:
     name = "reference"
 
     def __init__(self, rules: Iterable[tuple[str, C.Condition]]):
-        self._compiled = [(rule_id, C.compile_python(cond)) for rule_id, cond in rules]
+        self._fire_one = C.compile_python(rules)
 
     def fire(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
-        compiled = self._compiled
-        return [{rule_id for rule_id, test in compiled if test(f)} for f in facts]
+        return [self._fire_one(f) for f in facts]
 
     def close(self) -> None:
         pass
@@ -91,11 +90,18 @@ class DurableEngine:
 
         self._dre = dre
         self.chunk = chunk
-        definition: dict[str, Any] = {}
-        for rule_id, cond in rules:
+        rules = list(rules)
+        for rule_id, _ in rules:
             if rule_id.startswith("__"):
                 raise ValueError(f"rule id {rule_id!r} is reserved")
-            definition[rule_id] = {"all": [{"m": {"$and": [GUARD, C.to_durable(cond)]}}], "cap": chunk}
+        # Facts travel under short field names, and only the fields some rule tests: the engine
+        # parses every fact and echoes it once per matching rule, so size is time.
+        used = sorted({field for _, cond in rules for field in C.fields(cond)})
+        self._alias = {field: f"x{i}" for i, field in enumerate(used)}
+        definition: dict[str, Any] = {
+            rule_id: {"all": [{"m": {"$and": [GUARD, C.to_durable(cond, self._alias)]}}], "cap": chunk}
+            for rule_id, cond in rules
+        }
         definition[SENTINEL_RULE] = {"all": [{"m": {"$and": [GUARD, {"$ex": {"__warmup": 1}}]}}], "cap": chunk}
         self.ruleset_name = f"screener_{os.getpid()}_{next(_names)}"
         try:
@@ -104,7 +110,16 @@ class DurableEngine:
             raise EngineError(f"durable-rules refused the ruleset ({exc}); {self._culprits(definition)}") from exc
         self._retract_text = {n: self._retract_json(n) for n in (1, chunk)}
         self._closed = self._broken = False
-        self._run_chunk([{"__warmup": 1}])
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Fire the sentinel rule once, so that `delete_state` at close frees initialised memory."""
+        dre, handle = self._dre, self._handle
+        code, state = dre.assert_facts(handle, orjson.dumps([{"sid": SID, "id": 0, "rid": 1, "__warmup": 1}]).decode())
+        try:
+            self._drain(state, [set()])
+        finally:
+            dre.retract_facts(handle, self._retract_text[1])
 
     def fire(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
         if self._closed or self._broken:
@@ -116,14 +131,18 @@ class DurableEngine:
 
     def _run_chunk(self, facts: Sequence[Mapping[str, Any]]) -> list[set[str]]:
         dre, handle = self._dre, self._handle
+        alias = self._alias
         docs = []
         for position, fact in enumerate(facts):
             doc = {"sid": SID, "id": position, "rid": 1}
-            doc.update(fact)
+            for field, value in fact.items():
+                short = alias.get(field)
+                if short is not None:
+                    doc[short] = value
             docs.append(doc)
         fired: list[set[str]] = [set() for _ in docs]
         text = orjson.dumps(docs)
-        if _EXPONENT.search(text):
+        if (b"e-" in text or b"e+" in text) and _EXPONENT.search(text):
             raise EngineError("a number would reach the engine in exponent form; round facts to at most "
                               "4 decimal places and keep them below 1e16 (the Intake model does)")
         code, state = dre.assert_facts(handle, text.decode())
@@ -160,10 +179,9 @@ class DurableEngine:
     @staticmethod
     def _read_result(text: str, fired: list[set[str]]) -> None:
         """Add the rule of one action result to the facts (chunk positions) it matched."""
-        raw = text.encode()
-        rule_id = raw[2:raw.index(b'"', 2)].decode()
+        rule_id = text[2:text.index('"', 2)]
         if rule_id != SENTINEL_RULE:
-            for position in _RESULT_IDS.findall(raw):
+            for position in _RESULT_IDS.findall(text):
                 fired[int(position)].add(rule_id)
 
     def _culprits(self, definition: dict[str, Any]) -> str:
