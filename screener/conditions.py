@@ -270,19 +270,29 @@ def explain(cond: Condition, facts: Facts, describe: Describe, want: bool = True
     30 ng/mL ≤ 75"); value None = missing; `item` is the list item a `contains` test looks for;
     `test` is the comparison that held ("≤ 75"), or None when the answer itself says it.
     """
-    if isinstance(cond, Not):
-        return explain(cond.item, facts, describe, not want)
-    if isinstance(cond, (All, AnyOf)):
-        decisive = [item for item in cond.items if evaluate(item, facts) == want]
-        # all(...) is true (any(...) false) only through every item; otherwise the decisive ones.
-        every = isinstance(cond, All) == want
-        chosen = cond.items if every else decisive
-        return [text for item in chosen for text in explain(item, facts, describe, want)]
-    value = facts.get(cond.field)
-    test = None
-    if isinstance(cond, Cmp) and value is not None and not isinstance(cond.value, (bool, str)):
-        test = f"{SYMBOLS[cond.op if want else COMPLEMENT[cond.op]]} {_literal(cond.value)}"
-    return [describe(cond.field, value, cond.value if isinstance(cond, Contains) else None, test)]
+    truth: dict[int, bool] = {}  # each node is evaluated once per call
+
+    def holds(node: Condition) -> bool:
+        key = id(node)
+        if key not in truth:
+            truth[key] = evaluate(node, facts)
+        return truth[key]
+
+    def walk(node: Condition, want: bool) -> list[str]:
+        if isinstance(node, Not):
+            return walk(node.item, not want)
+        if isinstance(node, (All, AnyOf)):
+            # all(...) is true (any(...) false) only through every item; otherwise the decisive ones.
+            every = isinstance(node, All) == want
+            chosen = node.items if every else [item for item in node.items if holds(item) == want]
+            return [text for item in chosen for text in walk(item, want)]
+        value = facts.get(node.field)
+        test = None
+        if isinstance(node, Cmp) and value is not None and not isinstance(node.value, (bool, str)):
+            test = f"{SYMBOLS[node.op if want else COMPLEMENT[node.op]]} {_literal(node.value)}"
+        return [describe(node.field, value, node.value if isinstance(node, Contains) else None, test)]
+
+    return walk(cond, want)
 
 
 def _literal(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -81,7 +82,11 @@ class RuleSpec(BaseModel):
         return self._condition
 
 
-class Finding(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule that fired, with the answers that made it fire (built from trusted rule data,
+    so a plain dataclass: a report can hold thousands of them)."""
+
     rule_id: str
     code: str
     kind: Kind
@@ -90,7 +95,7 @@ class Finding(BaseModel):
     why: str
     advice: str
     evidence: Evidence
-    local_policy: str | None = None
+    local_policy: str | None
     sources: list[dict[str, Any]]
 
 

@@ -23,7 +23,7 @@ HEADINGS = {
 
 def to_json(report: Report, indent: bool = True) -> str:
     option = orjson.OPT_INDENT_2 if indent else 0
-    return orjson.dumps(report.model_dump(mode="json"), option=option).decode()
+    return orjson.dumps(report.model_dump(), option=option).decode()
 
 
 def criteria_line(report: Report) -> str | None:

@@ -42,7 +42,14 @@ class Screener:
         self.rulebook = rulebook or default_rulebook()
         self.engine = make_engine(self.rulebook, engine)
         self._separating = separating_fields(self.rulebook)
-        self._sources = {sid: source.brief() for sid, source in self.rulebook.sources.items()}
+        sources = {sid: source.brief() for sid, source in self.rulebook.sources.items()}
+        self._finding_parts = {
+            rule.id: (rule.condition, {
+                "rule_id": rule.id, "code": rule.code, "kind": rule.kind, "title": rule.title, "why": rule.why,
+                "advice": rule.advice, "evidence": rule.evidence, "local_policy": rule.local_policy,
+                "sources": [sources[sid] for sid in rule.sources]})
+            for rule in self.rulebook.rules
+        }
 
     def close(self) -> None:
         self.engine.close()
@@ -97,14 +104,9 @@ class Screener:
         describe = describer(factset, self.rulebook.lexicon)
         out = []
         for rule_id in fired:
-            rule = self.rulebook.rule(rule_id)
-            because = "; ".join(dict.fromkeys(C.explain(rule.condition, factset.facts, describe)))
-            # Trusted values from the loaded rulebook: construct without validating again.
-            out.append(Finding.model_construct(
-                rule_id=rule.id, code=rule.code, kind=rule.kind, title=rule.title, because=because,
-                why=rule.why, advice=rule.advice, evidence=rule.evidence, local_policy=rule.local_policy,
-                sources=[self._sources[sid] for sid in rule.sources],
-            ))
+            condition, static = self._finding_parts[rule_id]
+            because = "; ".join(dict.fromkeys(C.explain(condition, factset.facts, describe)))
+            out.append(Finding(because=because, **static))
         out.sort(key=lambda f: (_KIND_RANK[f.kind], f.rule_id))
         return out
 
