@@ -376,10 +376,10 @@ def _problem(err: Any) -> Problem:
 def soft_warnings(intake: Intake) -> list[Problem]:
     """Implausible-but-possible answers and contradictions worth a second look."""
     warnings = []
-    for spec in FIELDS.values():
+    for spec in _SOFT:
         value = getattr(intake, spec.id)
-        if spec.soft_range and value is not None and not spec.soft_range[0] <= value <= spec.soft_range[1]:
-            lo, hi = spec.soft_range
+        lo, hi = spec.soft_range  # type: ignore[misc]
+        if value is not None and not lo <= value <= hi:
             warnings.append(Problem(spec.id, f"{_fmt(value)} is outside the usual range {_fmt(lo)}-{_fmt(hi)} {spec.unit}; please check"))
     if intake.pregnant and intake.sex == "male":
         warnings.append(Problem("pregnant", "answered yes while sex is male; please check"))
@@ -393,3 +393,4 @@ def soft_warnings(intake: Intake) -> list[Problem]:
 
 
 FIELDS.update(_build_specs())
+_SOFT = [spec for spec in FIELDS.values() if spec.soft_range]
