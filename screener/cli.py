@@ -68,13 +68,14 @@ def score(answers: str, fmt: str, engine: str) -> None:
     from .screening import Screener
 
     parsed = parse_intake(read_answers(answers))
-    if parsed.intake is None:
-        fail([f"{answers}: {problem}" for problem in parsed.errors])
+    name = "stdin" if answers == "-" else answers
+    if parsed.intake is None:  # field and reason only: stderr may end up in a log
+        fail([f"{name}: {problem.redacted}" for problem in parsed.errors])
     rulebook = load_rulebook_or_exit()
     with Screener(rulebook, engine) as screener:  # type: ignore[arg-type]
         report = screener.screen_parsed(parsed)
     for warning in parsed.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {warning.redacted}", err=True)
     click.echo(FORMATS[fmt](report), nl=fmt == "json")
 
 

@@ -39,6 +39,15 @@ UNITS: dict[str, dict[str, float]] = {
     "onset_age_years": {"years": 1.0, "y": 1.0},
 }
 
+class AnswerError(ValueError):
+    """A rejected answer. `str()` shows the answer with the reason, for the person who gave it;
+    `reason` names no answer, for stderr and logs (patient values never go there)."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
+
+
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S.*)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+\b")
 _LIST_SPLIT = re.compile(r"[;,\n]")
@@ -147,7 +156,7 @@ class Intake(BaseModel):
     def _onset_not_after_age(cls, value: int | None, info: ValidationInfo) -> int | None:
         age = info.data.get("age_years")
         if value is not None and age is not None and value > age:
-            raise ValueError(f"age at onset ({value}) is later than age_years ({age})")
+            raise AnswerError(f"age at onset ({value}) is later than age_years ({age})", "later than age_years")
         return value
 
     def answered(self) -> dict[str, Any]:
@@ -208,7 +217,7 @@ FIELDS: dict[str, FieldSpec] = {}  # filled below, once Intake exists
 
 
 # ---------------------------------------------------------------------------------------------
-# Cleaners: raw answer -> typed value, or ValueError with a plain-language reason.
+# Cleaners: raw answer -> typed value, or AnswerError with a plain-language reason.
 
 def clean_value(spec: FieldSpec, value: Any) -> Any:
     if value is None:
@@ -231,36 +240,37 @@ def _clean_yesno(spec: FieldSpec, value: Any) -> bool:
             return True
         if token in NO:
             return False
-    raise ValueError(f"{_show(value)} is not a yes/no answer; use yes, no or unsure")
+    raise _rejected(value, "not a yes/no answer; use yes, no or unsure")
 
 
 def _clean_number(spec: FieldSpec, value: Any) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"{_show(value)} is not a number")
+        raise _rejected(value, "not a number")
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
         number = _parse_number_text(spec, value)
     else:
-        raise ValueError(f"expected a number, got {type(value).__name__}")
+        raise AnswerError(f"expected a number, got {type(value).__name__}")
     if not math.isfinite(number):
-        raise ValueError(f"{_show(value)} is not a finite number")
+        raise _rejected(value, "not a finite number")
     return round(number, DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def _clean_integer(spec: FieldSpec, value: Any) -> int:
     number = _clean_number(spec, value)
     if number != int(number):
-        raise ValueError(f"{_show(value)} is not a whole number")
+        raise _rejected(value, "not a whole number")
     return int(number)
 
 
 def _parse_number_text(spec: FieldSpec, text: str) -> float:
     if _DECIMAL_COMMA.match(text):
-        raise ValueError(f"{_show(text)} uses a decimal comma; use a decimal point")
+        reason = "has a comma: use a decimal point and no thousands separator"
+        raise AnswerError(f"{_show(text)} {reason}", reason)
     match = _NUMBER.match(text)
     if not match:
-        raise ValueError(f"{_show(text)} is not a number")
+        raise _rejected(text, "not a number")
     number, unit = float(match.group(1)), match.group(2)
     if unit is None:
         return number
@@ -268,14 +278,14 @@ def _parse_number_text(spec: FieldSpec, text: str) -> float:
     factor = factors.get(unit.strip().lower().replace(" ", ""))
     if factor is None:
         known = ", ".join(sorted(factors)) or "none"
-        raise ValueError(f"unknown unit {_show(unit)} (accepted units: {known})")
+        raise AnswerError(f"unknown unit {_show(unit)} (accepted units: {known})", f"unknown unit (accepted units: {known})")
     return number * factor
 
 
 def _clean_choice(spec: FieldSpec, value: Any) -> str:
     if isinstance(value, str) and value.lower() in spec.choices:
         return value.lower()
-    raise ValueError(f"{_show(value)} is not one of: {', '.join(spec.choices)}")
+    raise _rejected(value, f"not one of: {', '.join(spec.choices)}")
 
 
 def _clean_list(spec: FieldSpec, value: Any) -> list[str]:
@@ -283,16 +293,16 @@ def _clean_list(spec: FieldSpec, value: Any) -> list[str]:
         items = _LIST_SPLIT.split(value)
     elif isinstance(value, (list, tuple)):
         if not all(isinstance(item, str) for item in value):
-            raise ValueError("every item must be text")
+            raise AnswerError("every item must be text")
         items = list(value)
     else:
-        raise ValueError(f"expected a list of names, got {type(value).__name__}")
+        raise AnswerError(f"expected a list of names, got {type(value).__name__}")
     return [item.strip() for item in items if item.strip()]
 
 
 def _clean_text(spec: FieldSpec, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f"expected text, got {type(value).__name__}")
+        raise AnswerError(f"expected text, got {type(value).__name__}")
     return str(value)
 
 
@@ -306,15 +316,21 @@ _CLEANERS = {
 }
 
 
+def _rejected(value: Any, reason: str) -> AnswerError:
+    """"'abc' is not a number" for the person answering; "not a number" for logs."""
+    return AnswerError(f"{_show(value)} is {reason}", reason)
+
+
 def _show(value: Any) -> str:
     text = str(value)
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _fmt(number: float | None) -> str:
+    """A number as a person writes it: 30, 12.5, 1e+300 (never 300 digits)."""
     if number is None:
         return "?"
-    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+    return str(int(number)) if float(number).is_integer() and abs(number) < 1e15 else f"{number:g}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,13 +338,24 @@ def _fmt(number: float | None) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One error or warning about one field."""
+    """One error or warning about one field.
+
+    `message` may quote the answer ("'abc' is not a number"): it belongs in the report and in
+    front of the person answering. `reason` never does ("not a number"): use `redacted` for
+    stderr and logs.
+    """
 
     field: str
     message: str
+    reason: str = ""
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
+
+    @property
+    def redacted(self) -> str:
+        """"field: reason", without the answer."""
+        return f"{self.field}: {self.reason or self.message}"
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "message": self.message}
@@ -367,9 +394,11 @@ def _problem(err: Any) -> Problem:
         hint = f"; did you mean {close[0]}?" if close else "; see the intake fields in the README"
         return Problem(field, f"is not a known field{hint}")
     if kind in {"greater_than_equal", "less_than_equal"} and spec:
-        return Problem(field, f"{_fmt(err['input'])} is out of range ({spec.describe_range()})")
+        reason = f"out of range ({spec.describe_range()})"
+        return Problem(field, f"{_fmt(err['input'])} is {reason}", reason)
     if kind == "value_error":
-        return Problem(field, str(err["ctx"]["error"]))
+        error = err["ctx"]["error"]
+        return Problem(field, str(error), getattr(error, "reason", ""))
     return Problem(field, err["msg"])
 
 
@@ -380,15 +409,20 @@ def soft_warnings(intake: Intake) -> list[Problem]:
         value = getattr(intake, spec.id)
         lo, hi = spec.soft_range  # type: ignore[misc]
         if value is not None and not lo <= value <= hi:
-            warnings.append(Problem(spec.id, f"{_fmt(value)} is outside the usual range {_fmt(lo)}-{_fmt(hi)} {spec.unit}; please check"))
+            reason = f"outside the usual range {_fmt(lo)}-{_fmt(hi)} {spec.unit}; please check"
+            warnings.append(Problem(spec.id, f"{_fmt(value)} is {reason}", reason))
     if intake.pregnant and intake.sex == "male":
-        warnings.append(Problem("pregnant", "answered yes while sex is male; please check"))
+        warnings.append(Problem("pregnant", "answered yes while sex is male; please check",
+                                "contradicts the answer to sex; please check"))
     if intake.pregnancy_trimester is not None and intake.pregnant is not True:
-        warnings.append(Problem("pregnancy_trimester", "given although pregnant is not yes; it is ignored by pregnancy rules"))
+        warnings.append(Problem("pregnancy_trimester", "given although pregnant is not yes; it is ignored by pregnancy rules",
+                                "does not fit the answer to pregnant; it is ignored by pregnancy rules"))
     if intake.bmi is not None and intake.height_cm and intake.weight_kg:
         derived = intake.weight_kg / (intake.height_cm / 100) ** 2
         if abs(derived - intake.bmi) > 2:
-            warnings.append(Problem("bmi", f"{_fmt(round(intake.bmi, 1))} differs from height and weight ({derived:.1f}); the given BMI is used"))
+            reason = "differs from the BMI of height and weight; the given BMI is used"
+            warnings.append(Problem("bmi", f"{_fmt(round(intake.bmi, 1))} differs from height and weight ({derived:.1f}); "
+                                           "the given BMI is used", reason))
     return warnings
 
 

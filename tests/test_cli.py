@@ -46,8 +46,8 @@ def test_score_reads_stdin_and_both_engines_agree():
 
 @pytest.mark.parametrize("content, expected", [
     ("{not json", "not valid JSON"),
-    ('{"ferritin_ng_ml": "abc"}', "ferritin_ng_ml: 'abc' is not a number"),
-    ('{"pregnancy_trimester": 5}', "pregnancy_trimester: 5 is out of range (1 to 3)"),
+    ('{"ferritin_ng_ml": "abc"}', "ferritin_ng_ml: not a number"),
+    ('{"pregnancy_trimester": 5}', "pregnancy_trimester: out of range (1 to 3)"),
     ('{"favourite_colour": "blue"}', "favourite_colour: is not a known field"),
     ("", "the file is empty"),
     ("   \n", "the file is empty"),
@@ -62,6 +62,31 @@ def test_bad_input_exits_1_with_one_line_per_problem(tmp_path, content, expected
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_stderr_names_field_and_reason_but_never_the_answer(tmp_path):
+    path = tmp_path / "answers.json"
+    path.write_text('{"ferritin_ng_ml": "Jane Doe", "age_years": 40, "onset_age_years": 57, "sex": "x1y",'
+                    ' "weight_kg": "70 stone", "tsat_percent": "12,75"}')
+    result = run("score", str(path))
+    assert result.exit_code == 1
+    assert {line.split(": ")[1] for line in result.stderr.splitlines()} == {
+        "ferritin_ng_ml", "onset_age_years", "sex", "weight_kg", "tsat_percent"}
+    for answer in ("Jane", "57", "x1y", "stone", "12,75"):
+        assert answer not in result.stderr
+    warned = tmp_path / "warned.json"
+    warned.write_text('{"ferritin_ng_ml": 2345, "sex": "male", "pregnant": "yes"}')
+    result = run("score", str(warned), "--format", "json")
+    assert result.exit_code == 0 and "2345" not in result.stderr
+    assert "warning: ferritin_ng_ml: outside the usual range" in result.stderr
+    assert "warning: pregnant:" in result.stderr and "male" not in result.stderr
+    # the report itself keeps the answer, for the clinician reading it
+    assert "2345 is outside the usual range" in json.loads(result.stdout)["warnings"][0]["message"]
+
+
+def test_stdin_is_named_in_errors():
+    result = run("score", "-", stdin='{"ferritin_ng_ml": "abc"}')
+    assert result.exit_code == 1 and result.stderr.startswith("stdin: ferritin_ng_ml:")
 
 
 def test_several_problems_give_several_lines(tmp_path):

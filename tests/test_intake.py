@@ -45,7 +45,8 @@ def test_haemoglobin_g_per_litre():
 @pytest.mark.parametrize("answers, field, reason", [
     ({"ferritin_ng_ml": "abc"}, "ferritin_ng_ml", "is not a number"),
     ({"ferritin_ng_ml": "30 mg"}, "ferritin_ng_ml", "unknown unit"),
-    ({"ferritin_ng_ml": "12,5"}, "ferritin_ng_ml", "decimal comma"),
+    ({"ferritin_ng_ml": "12,5"}, "ferritin_ng_ml", "use a decimal point"),
+    ({"ferritin_ng_ml": "1,000"}, "ferritin_ng_ml", "no thousands separator"),
     ({"ferritin_ng_ml": -1}, "ferritin_ng_ml", "out of range"),
     ({"pregnancy_trimester": 5}, "pregnancy_trimester", "out of range (1 to 3)"),
     ({"age_years": "45.5"}, "age_years", "not a whole number"),
@@ -60,6 +61,22 @@ def test_errors_name_field_and_reason(answers, field, reason):
     problems = parse_intake(answers).errors
     assert len(problems) == 1
     assert problems[0].field == field and reason in problems[0].message
+
+
+@pytest.mark.parametrize("answers", [
+    {"ferritin_ng_ml": "abc123"}, {"ferritin_ng_ml": "30 abc123"}, {"ferritin_ng_ml": "12,123"},
+    {"pregnant": "abc123"}, {"kidney_disease": "abc123"}, {"age_years": 123.5}, {"age_years": 123},
+    {"tsat_percent": 1e123}, {"age_years": 40, "onset_age_years": 123},
+])
+def test_the_reason_never_quotes_the_answer(answers):
+    [problem] = parse_intake(answers).errors
+    assert "123" in problem.message  # the person answering sees what was not accepted
+    assert "123" not in problem.reason and problem.redacted == f"{problem.field}: {problem.reason}"
+
+
+def test_huge_numbers_are_shown_briefly():
+    [problem] = parse_intake({"age_years": 1e300}).errors
+    assert problem.message == "1e+300 is out of range (0 to 120 years)"
 
 
 def test_every_problem_is_reported_not_only_the_first():
