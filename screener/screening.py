@@ -65,13 +65,17 @@ class Screener:
     def fired(self, intakes: Sequence[Intake]) -> list[tuple[FactSet, set[str]]]:
         """Facts and fired rule ids per intake (the fast path, no report building)."""
         factsets = [build_facts(intake, self.rulebook.lexicon) for intake in intakes]
-        return list(zip(factsets, self.engine.fire([fs.facts for fs in factsets])))
+        return list(zip(factsets, self.engine.fire([fs.facts for fs in factsets]), strict=True))
 
     def screen(self, intake: Intake, **meta: Any) -> Report:
         return self.screen_many([intake], [meta])[0]
 
     def screen_many(self, intakes: Sequence[Intake], metas: Sequence[dict[str, Any]] | None = None) -> list[Report]:
-        metas = metas or [{} for _ in intakes]
+        """One report per intake; `metas` (row, respondent_id, warnings), when given, pairs up with them."""
+        if metas is None:
+            metas = [{} for _ in intakes]
+        elif len(metas) != len(intakes):  # a silent zip would drop respondents
+            raise ValueError(f"{len(intakes)} intakes but {len(metas)} metas")
         return [self._report(intake, factset, fired, meta)
                 for intake, (factset, fired), meta in zip(intakes, self.fired(intakes), metas)]
 

@@ -152,3 +152,13 @@ def test_a_condition_the_engine_refuses_is_named():
                            for i in range(20)))
     with pytest.raises(RuntimeError, match=r"refused rules: BIG-001 \(simplify their conditions\)"):
         DurableEngine([*pairs, ("BIG-001", nested)])
+
+
+def test_screen_many_refuses_metas_that_do_not_pair_up(durable):
+    from screener.intake import parse_intake
+
+    intakes = [parse_intake({"ferritin_ng_ml": 30}).intake] * 3
+    with pytest.raises(ValueError, match="3 intakes but 2 metas"):
+        durable.screen_many(intakes, [{"row": 1}, {"row": 2}])
+    assert [r.row for r in durable.screen_many(intakes, [{"row": i} for i in (1, 2, 3)])] == [1, 2, 3]
+    assert len(durable.screen_many(intakes)) == 3
