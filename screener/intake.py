@@ -244,24 +244,32 @@ def _clean_yesno(spec: FieldSpec, value: Any) -> bool:
 
 
 def _clean_number(spec: FieldSpec, value: Any) -> float:
-    if isinstance(value, bool):
-        raise _rejected(value, "not a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        number = _parse_number_text(spec, value)
-    else:
-        raise AnswerError(f"expected a number, got {type(value).__name__}")
-    if not math.isfinite(number):
-        raise _rejected(value, "not a finite number")
-    return round(number, DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return round(_number(spec, value), DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def _clean_integer(spec: FieldSpec, value: Any) -> int:
-    number = _clean_number(spec, value)
-    if number != int(number):
+    number = _number(spec, value)  # checked before rounding: 45.00001 is not a whole number
+    if not number.is_integer():
         raise _rejected(value, "not a whole number")
     return int(number)
+
+
+def _number(spec: FieldSpec, value: Any) -> float:
+    """A finite number in the field's canonical unit, not yet rounded."""
+    if isinstance(value, bool):
+        raise _rejected(value, "not a number")
+    try:
+        if isinstance(value, (int, float)):
+            number = float(value)
+        elif isinstance(value, str):
+            number = _parse_number_text(spec, value)
+        else:
+            raise AnswerError(f"expected a number, got {type(value).__name__}")
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
+    if not math.isfinite(number):
+        raise _rejected(value, "not a finite number")
+    return number
 
 
 def _parse_number_text(spec: FieldSpec, text: str) -> float:
@@ -274,12 +282,16 @@ def _parse_number_text(spec: FieldSpec, text: str) -> float:
     number, unit = float(match.group(1)), match.group(2)
     if unit is None:
         return number
-    factors = UNITS.get(spec.id, {})
-    factor = factors.get(unit.strip().lower().replace(" ", ""))
+    factors = _FACTORS[spec.id]
+    factor = factors.get(_unit_key(unit))
     if factor is None:
         known = ", ".join(sorted(factors)) or "none"
         raise AnswerError(f"unknown unit {_show(unit)} (accepted units: {known})", f"unknown unit (accepted units: {known})")
     return number * factor
+
+
+def _unit_key(unit: str) -> str:
+    return unit.strip().lower().replace(" ", "")
 
 
 def _clean_choice(spec: FieldSpec, value: Any) -> str:
@@ -428,3 +440,6 @@ def soft_warnings(intake: Intake) -> list[Problem]:
 
 FIELDS.update(_build_specs())
 _SOFT = [spec for spec in FIELDS.values() if spec.soft_range]
+# The field's own unit is always accepted ("4 weeks", "3 drinks/day"), besides the conversions.
+_FACTORS = {spec.id: {**({_unit_key(spec.unit): 1.0} if spec.unit else {}), **UNITS.get(spec.id, {})}
+            for spec in FIELDS.values()}

@@ -38,6 +38,24 @@ def test_ferritin_units(cell, value):
     assert parse_intake({"ferritin_ng_ml": cell}).intake.ferritin_ng_ml == pytest.approx(value)
 
 
+@pytest.mark.parametrize("field, cell, value", [
+    ("weeks_postpartum", "4 weeks", 4), ("caffeine_drinks_per_day", "3 drinks/day", 3.0),
+    ("symptom_days_per_week", "5 days / week", 5.0), ("tsat_percent", "17 %", 17.0), ("height_cm", "1.75 m", 175.0),
+])
+def test_the_fields_own_unit_is_accepted(field, cell, value):
+    assert getattr(parse_intake({field: cell}).intake, field) == value
+
+
+def test_whole_numbers_are_checked_before_rounding():
+    assert errors({"age_years": "45.00001"}) == ["age_years: '45.00001' is not a whole number"]
+    assert parse_intake({"age_years": "45.0"}).intake.age_years == 45
+
+
+def test_an_integer_too_large_for_a_float_is_an_error_not_a_crash():
+    [problem] = parse_intake({"ferritin_ng_ml": 10**400}).errors
+    assert problem.field == "ferritin_ng_ml" and problem.reason == "not a finite number"
+
+
 def test_haemoglobin_g_per_litre():
     assert parse_intake({"hemoglobin_g_dl": "125 g/L"}).intake.hemoglobin_g_dl == pytest.approx(12.5)
 
