@@ -236,3 +236,32 @@ def test_criteria_false_on_a_no_answer_or_a_reported_mimic(durable):
 def test_docs_rules_md_is_up_to_date():
     committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert committed == to_markdown(RULEBOOK), "regenerate: screener rules --format markdown > docs/rules.md"
+
+
+# -- what a reader of a report can check ---------------------------------------------------------
+
+INTERNAL = re.compile(r"clinical\.md|\bseeds?\b|\b[0-9]{3}_[0-9a-f]{16}\.txt", re.I)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_text_and_citations_name_no_working_document(rule):
+    assert not INTERNAL.search(text_of(rule)), rule.id
+    for sid in rule.sources:
+        if RULEBOOK.sources[sid].kind != "seed":
+            assert not INTERNAL.search(RULEBOOK.sources[sid].citation), sid
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if re.search(r"pooled|meta-analysis", r.why, re.I)],
+                         ids=lambda r: r.id)
+def test_pooled_figures_cite_a_meta_analysis(rule):
+    assert any(RULEBOOK.sources[sid].kind == "meta-analysis" for sid in rule.sources), rule.id
+
+
+def test_ferritin_unreliable_states_its_departure_from_the_100_cut_off():
+    for rule in rules_for("ferritin_unreliable"):
+        assert rule.local_policy and "100" in rule.local_policy, rule.id
+
+
+def test_kidney_failure_cites_the_pooled_haemodialysis_meta_analysis():
+    [rule] = rules_for("kidney_failure")
+    assert "27%" in rule.why and "zhou-hemodialysis-meta" in rule.sources
