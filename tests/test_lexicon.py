@@ -125,3 +125,16 @@ def test_every_class_cites_a_source_and_has_a_grade():
     for cls in LEXICON.classes.values():
         assert cls.sources, cls.id
         assert cls.evidence in ("strong", "moderate", "weak", "contested"), cls.id
+
+
+@pytest.mark.parametrize("text", ["zopiclone 7.5 mg", "Zimovane", "zolpidem", "Ambien", "temazepam", "diazepam",
+                                  "lorazepam", "Tegretol", "sodium valproate", "topiramate"])
+def test_common_hypnotics_and_antiepileptics_are_recognised_and_not_counted_as_worsening(text):
+    match = LEXICON.match(text)
+    assert match.recognised
+    assert match.classes == {"not_listed"}
+
+
+def test_phenytoin_is_recognised_but_not_counted_as_worsening():
+    assert classes("phenytoin 100 mg") == {"phenytoin"}
+    assert LEXICON.classes["phenytoin"].effect not in ("worsens", "may_worsen")
