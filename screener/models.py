@@ -105,6 +105,7 @@ class Criteria(BaseModel):
     met: bool | None
     items: dict[str, bool | None]
     missing: list[str]
+    unknown: list[str] = Field(default_factory=list, description="the fields of `missing` answered unknown/unsure")
     mimics: list[str]
     note: str
 

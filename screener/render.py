@@ -33,7 +33,9 @@ def criteria_line(report: Report) -> str | None:
     state = {True: "met on the answers given", False: "not met", None: "undetermined"}[crit.met]
     extra = []
     if crit.missing:
-        extra.append(f"missing: {', '.join(crit.missing)}")
+        unknown = set(crit.unknown)
+        extra.append("missing: " + ", ".join(f"{field} (answered unknown)" if field in unknown else field
+                                               for field in crit.missing))
     if crit.mimics:
         extra.append(f"mimics to exclude: {', '.join(crit.mimics)}")
     tail = f" ({'; '.join(extra)})" if extra else ""

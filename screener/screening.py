@@ -128,7 +128,8 @@ def criteria(intake: Intake, findings: Sequence[Finding], separating: Sequence[s
 
     `met` is false when an answer to criteria 1-4 is no or a mimic is reported; otherwise null
     when an answer to criteria 1-4 or a mimic question in `separating` is missing (each listed
-    in `missing`), else true. A screen, not a diagnosis: see CRITERIA_NOTE.
+    in `missing`; those answered unknown also in `unknown`), else true. A screen, not a
+    diagnosis: see CRITERIA_NOTE.
     """
     answers = intake.__dict__
     items: dict[str, bool | None] = {name: answers[field] for name, field in CRITERIA.items()}
@@ -142,4 +143,5 @@ def criteria(intake: Intake, findings: Sequence[Finding], separating: Sequence[s
     else:
         missing += unanswered_mimic_questions
         met = None if missing else True
-    return Criteria(met=met, items=items, missing=missing, mimics=mimics, note=CRITERIA_NOTE)
+    unknown = [field for field in missing if field in intake.unknown_fields]
+    return Criteria(met=met, items=items, missing=missing, unknown=unknown, mimics=mimics, note=CRITERIA_NOTE)

@@ -117,3 +117,13 @@ def test_check_passes():
     result = run("check")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("ok:")
+
+
+def test_criteria_keep_unknown_apart_from_not_answered():
+    answers = '{"urge_to_move": "yes", "worse_at_rest": "unsure", "relieved_by_movement": "yes"}'
+    report = json.loads(run("score", "-", "--format", "json", stdin=answers).stdout)
+    assert report["criteria"]["met"] is None
+    assert report["criteria"]["missing"][:2] == ["worse_at_rest", "worse_evening_night"]
+    assert report["criteria"]["unknown"] == ["worse_at_rest"]
+    text = run("score", "-", stdin=answers).stdout
+    assert "missing: worse_at_rest (answered unknown), worse_evening_night," in text
