@@ -8,7 +8,7 @@ below, through the lexicon.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .intake import FIELDS, FieldSpec, Intake
 from .lexicon import Lexicon
@@ -36,6 +36,7 @@ class FactSet:
     unknown: frozenset[str] = frozenset()
     class_items: dict[str, list[str]] = field(default_factory=dict)
     unrecognised: list[str] = field(default_factory=list)
+    bmi_derived: bool = False  # BMI computed from height and weight, not answered
 
 
 def build_facts(intake: Intake, lexicon: Lexicon) -> FactSet:
@@ -44,6 +45,7 @@ def build_facts(intake: Intake, lexicon: Lexicon) -> FactSet:
     result = FactSet(facts, intake.unknown_fields)
     if facts.get("bmi") is None and intake.height_cm and intake.weight_kg:
         facts["bmi"] = round(intake.weight_kg / (intake.height_cm / 100) ** 2, 1)
+        result.bmi_derived = True
     meds = intake.medications
     if meds is not None:
         facts["medication_count"] = len(meds)
@@ -65,7 +67,7 @@ def _shown(text: str, drugs: list[str]) -> str:
     return f"{text} ({', '.join(hidden)})" if hidden else text
 
 
-def describer(factset: FactSet, lexicon: Lexicon):
+def describer(factset: FactSet, lexicon: Lexicon) -> Callable[[str, Any, Any, "str | None"], str]:
     """A `describe(field, value, item, test)` function for `conditions.explain`."""
 
     def describe(name: str, value: Any, item: Any = None, test: str | None = None) -> str:
@@ -86,6 +88,8 @@ def describer(factset: FactSet, lexicon: Lexicon):
         if isinstance(value, float):
             value = int(value) if value.is_integer() else round(value, 1)
         unit = f" {spec.unit}" if spec.unit else ""
+        if name == "bmi" and factset.bmi_derived:
+            unit += " (from height and weight)"
         return f"{spec.title} {value}{unit}" + (f" {test}" if test else "")
 
     return describe

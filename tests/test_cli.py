@@ -127,3 +127,12 @@ def test_criteria_keep_unknown_apart_from_not_answered():
     assert report["criteria"]["unknown"] == ["worse_at_rest"]
     text = run("score", "-", stdin=answers).stdout
     assert "missing: worse_at_rest (answered unknown), worse_evening_night," in text
+
+
+def test_because_says_when_bmi_comes_from_height_and_weight():
+    derived = json.loads(run("score", "-", "--format", "json", stdin='{"height_cm": 160, "weight_kg": 90}').stdout)
+    [because] = [f["because"] for f in derived["findings"] if f["code"] == "obesity"]
+    assert "BMI 35.2 kg/m² (from height and weight) ≥ 30" in because
+    given = json.loads(run("score", "-", "--format", "json", stdin='{"bmi": 33}').stdout)
+    [because] = [f["because"] for f in given["findings"] if f["code"] == "obesity"]
+    assert "BMI 33 kg/m² ≥ 30" in because and "height" not in because
