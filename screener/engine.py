@@ -145,7 +145,11 @@ class DurableEngine:
         if (b"e-" in text or b"e+" in text) and _EXPONENT.search(text):
             raise EngineError("a number would reach the engine in exponent form; round facts to at most "
                               "4 decimal places and keep them below 1e16 (the Intake model does)")
-        code, state = dre.assert_facts(handle, text.decode())
+        try:
+            code, state = dre.assert_facts(handle, text.decode())
+        except BaseException:  # some facts may be in: their results could reach the next chunk
+            self._broken = True
+            raise
         try:
             if code == 2:
                 raise EngineError("a fact was reported as already observed; the previous chunk was not retracted")

@@ -74,6 +74,18 @@ def test_an_engine_failure_mid_drain_refuses_further_work(engine, monkeypatch):
         engine.fire([{}])
 
 
+def test_an_engine_failure_while_asserting_refuses_further_work(engine, monkeypatch):
+    def broken(handle, text):
+        raise RuntimeError("simulated failure while asserting")
+
+    monkeypatch.setattr(engine, "_dre", _Proxy(engine._dre, assert_facts=broken))
+    with pytest.raises(RuntimeError, match="simulated"):
+        engine.fire([{"ferritin_ng_ml": 30.0}])
+    monkeypatch.undo()
+    with pytest.raises(RuntimeError, match="build a new one"):
+        engine.fire([{}])
+
+
 def test_building_engines_again_and_again_in_one_process():
     for _ in range(30):
         with DurableEngine(RULES) as eng:
