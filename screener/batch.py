@@ -328,8 +328,9 @@ def prepare(options: BatchOptions, note: Callable[[str], None]) -> tuple[InputFi
 
 
 def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
-    """Score the whole input into the output; raises InputError before any work, and
-    KeyboardInterrupt or WorkersFailed during it (the final output is then not written)."""
+    """Score the whole input into the output; raises InputError before any work (OutputError,
+    a subclass, also when writing fails), and KeyboardInterrupt or WorkersFailed during it (the
+    final output is then not written)."""
     from .rulebook import default_rulebook
     from .workers import OrderedPool
 
@@ -341,9 +342,9 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     tally = Tally()
     try:
         output = AtomicOutput(options.output)
-    except OSError as exc:
+    except BaseException:
         source.close()
-        raise InputError(f"{options.output}: cannot write: {exc.strerror or exc}") from None
+        raise
     try:
         with _progress(options.progress, source.size) as advance:
             if settings.output == "csv":

@@ -12,10 +12,13 @@ import csv
 import io
 import os
 import re
+import stat
 import sys
 import tempfile
 from pathlib import Path
 from typing import IO, Iterable
+
+from .csv_input import InputError
 
 KIND_COLUMNS = {"contributor": "contributors", "primary_indicator": "primary_indicators", "mimic": "mimics",
                 "data_gap": "data_gaps", "alert": "alerts"}
@@ -60,41 +63,72 @@ def header_line() -> str:
     return ",".join(COLUMNS) + "\n"
 
 
+class OutputError(InputError):
+    """The output cannot be written (a missing folder, no permission, a full disk)."""
+
+
 class AtomicOutput:
     """Text output to stdout ('-' or None), or to a temporary file renamed into place on commit.
 
     An interrupted or failed run removes the temporary file: the final name either holds a
-    complete output or is left as it was.
+    complete output or is left as it was. A symbolic link is followed (the file it points to is
+    replaced); a target that is not a regular file (a device such as /dev/null, a named pipe) is
+    written to directly, since it cannot be replaced. Raises OutputError when writing fails.
     """
 
     def __init__(self, path: str | None):
-        self.path = None if path in (None, "-") else Path(path)
+        self.name = "stdout" if path in (None, "-") else str(path)
+        self.path = None if path in (None, "-") else Path(path)  # type: ignore[arg-type]
         self.temp: Path | None = None
-        if self.path is None:
-            self.handle: IO[str] = sys.stdout
-            return
-        folder = self.path.parent
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=folder)
-        self.temp = Path(name)
-        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        try:
+            if self.path is None:
+                self.handle: IO[str] = sys.stdout
+            elif self.path.exists() and not stat.S_ISREG(self.path.stat().st_mode):
+                self.handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed on commit)
+            else:
+                self.path = Path(os.path.realpath(self.path))
+                fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)
+                self.temp = Path(name)
+                self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: OSError) -> OutputError:
+        return OutputError(f"{self.name}: cannot write: {exc.strerror or exc}")
 
     def write(self, text: str) -> None:
-        self.handle.write(text)
+        try:
+            self.handle.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._error(exc) from None
 
     def commit(self) -> None:
-        self.handle.flush()
-        if self.temp is None:
-            return
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-        os.replace(self.temp, self.path)  # type: ignore[arg-type]
-        self.temp = None
+        try:
+            self.handle.flush()
+            if self.path is None:
+                return
+            if self.temp is not None:
+                os.fsync(self.handle.fileno())
+            self.handle.close()
+            if self.temp is not None:
+                os.replace(self.temp, self.path)
+                self.temp = None
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._error(exc) from None
 
     def discard(self) -> None:
-        if self.temp is None:
+        """Give up: close the output and remove the temporary file (errors closing it are moot now)."""
+        if self.path is None:
             return
         try:
             self.handle.close()
+        except OSError:
+            pass
         finally:
-            self.temp.unlink(missing_ok=True)
-            self.temp = None
+            if self.temp is not None:
+                self.temp.unlink(missing_ok=True)
+                self.temp = None

@@ -291,3 +291,24 @@ def test_quoted_line_breaks_across_chunk_boundaries(tmp_path):
     assert [r["respondent_id"] for r in rows] == [f"R{i}" for i in range(1, 4101)]
     assert all(r["status"] == "ok" and "drug_ssri" in codes(r, "contributors") for r in rows)
     assert run(str(path), "--jobs", "2").stdout == one
+
+
+def test_outputs_that_cannot_be_renamed_over_are_written_in_place(tmp_path):
+    """A named pipe (like /dev/stdout or /dev/null) is written to, not replaced; a link is followed."""
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    assert run(str(FIXTURES / "canonical.csv"), "-o", str(fifo), "--quiet").exit_code == 0
+    reader.join(10)
+    assert len(rows_of(received[0])) == 3 and fifo.is_fifo()
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old\n")
+    link.symlink_to(real)
+    assert run(str(FIXTURES / "canonical.csv"), "-o", str(link), "--quiet").exit_code == 0
+    assert link.is_symlink() and len(rows_of(real.read_text())) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "pipe", "real.csv"]

@@ -93,3 +93,14 @@ def test_stdin_to_stdout_without_a_terminal_has_no_progress_bar(tmp_path):
     assert len(rows_of(result.stdout)) == 20
     assert "\x1b[" not in result.stderr and result.stderr.startswith("rows: 20")
     assert batch("-", "--quiet", input=text).stderr == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_full_disk_is_a_clear_error_not_a_traceback(tmp_path):
+    path = cohort(tmp_path / "in.csv", 3000)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "screener", "batch", str(path), "--quiet"], stdout=full,
+                                stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, timeout=120)
+    assert result.returncode == 2
+    assert "stdout: cannot write: No space left on device" in result.stderr and "Traceback" not in result.stderr
