@@ -1,5 +1,5 @@
-"""The report on screen (rich): findings grouped by kind, each with its because, advice,
-evidence grade and sources, then the criteria line and the disclaimer.
+"""The report on screen (rich): findings grouped by kind, each with its because, why it
+matters, advice, evidence grade and sources, then the criteria line and the disclaimer.
 
 Colour follows the terminal and the NO_COLOR convention (rich honours both); the words and
 their order are the same as in the text and Markdown reports (`render`).
@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.rule import Rule
+from rich.table import Table
 from rich.text import Text
 
 from .models import KIND_ORDER, Finding, Report
@@ -19,22 +20,22 @@ STYLES = {"alert": "bold red", "contributor": "bold yellow", "primary_indicator"
           "mimic": "bold cyan", "data_gap": "bold blue"}
 
 
-def _field(label: str, value: str) -> Text:
-    text = Text(f"{label}: ", style="bold")
-    text.append(value)
-    return text
-
-
 def _finding(finding: Finding) -> Padding:
+    """One finding: its title, then labelled parts whose wrapped lines stay under their text."""
     title = Text(finding.title, style="bold")
     title.append(f"  ({finding.code}, {finding.rule_id})", style="dim")
-    lines = [title, _field("Because", finding.because), _field("Advice", finding.advice),
-             _field("Evidence", finding.evidence)]
+    parts = Table.grid(padding=(0, 1))
+    parts.add_column(style="bold", no_wrap=True)
+    parts.add_column()
+    rows = [("Because:", finding.because), ("Why it matters:", finding.why), ("Advice:", finding.advice),
+            ("Evidence:", finding.evidence)]
     if finding.local_policy:
-        lines.append(_field("Local policy", finding.local_policy))
-    lines.append(Text("Sources:", style="bold"))
-    lines += [Text(f"  - {source['citation']}") for source in finding.sources]
-    return Padding(Group(*lines), (0, 0, 1, 2), expand=False)
+        rows.append(("Local policy:", finding.local_policy))
+    for label, value in rows:
+        parts.add_row(label, Text(value))
+    for number, source in enumerate(finding.sources):
+        parts.add_row("Sources:" if number == 0 else "", Text(f"- {source['citation']}"))
+    return Padding(Group(title, parts), (0, 0, 1, 2), expand=False)
 
 
 def render_report(report: Report, console: Console) -> None:

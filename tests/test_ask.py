@@ -74,6 +74,10 @@ def test_whole_questionnaire_piped_writes_answers_that_score_accepts(tmp_path):
     for kind in ("contributor", "mimic", "primary_indicator"):
         assert HEADINGS[kind] in screen
     assert "Because:" in screen and "Advice:" in screen and "Evidence:" in screen and "Sources:" in screen
+    assert "Why it matters:" in screen
+    # a citation that wraps stays aligned under its own text, so each source reads as one block
+    sources = screen[screen.index("Sources:"):].splitlines()
+    assert sources[1].startswith(" " * (sources[0].index("- ")))
     assert " ".join(DISCLAIMER.split()) in " ".join(screen.split())
     saved = json.loads(out.read_text())
     assert saved["ferritin_ng_ml"] == 30 and saved["medications"] == ["sertraline 50 mg", "atorvastatin"]
