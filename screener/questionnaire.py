@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import re
+
 import yaml
 
 from . import conditions as C
@@ -98,7 +100,8 @@ class Question:
             return dict(self.choices).get(value, str(value))
         if isinstance(value, list):
             return ", ".join(value) if value else "none"
-        if isinstance(value, float):
+        if isinstance(value, float):  # converted units can carry long fractions (150 lb = 68.0389 kg)
+            value = round(value, 2)
             value = int(value) if value.is_integer() else value
         return f"{value} {self.spec.unit}" if self.spec.unit else str(value)
 
@@ -165,8 +168,8 @@ class Questionnaire:
             value: Any = UNSURE
         elif question.spec.kind == "list" and token in NONE_LIST:
             value = []
-        elif question.spec.kind == "choice" and raw.isdigit() and 1 <= int(raw) <= len(question.choices):
-            value = question.choices[int(raw) - 1][0]
+        elif question.spec.kind == "choice" and (code := _choice(question, token)) is not None:
+            value = code
         else:
             try:
                 value = clean_value(question.spec, raw)
@@ -176,7 +179,10 @@ class Questionnaire:
         parsed = parse_intake({k: v for k, v in trial.items() if v is not None})
         if parsed.errors:
             raise AnswerError("; ".join(_reason(question.id, p) for p in parsed.errors))
-        return Checked(value, [w for w in parsed.warnings if w.field == question.id])
+        warnings = [w for w in parsed.warnings if w.field == question.id]
+        if question.spec.kind == "list" and isinstance(value, list):
+            warnings += _unrecognised(question.id, value)
+        return Checked(value, warnings)
 
     def check_all(self, answers: Any) -> list[Problem]:
         """Problems with a whole set of stored answers (a resume file), one per field."""
@@ -190,10 +196,42 @@ class Questionnaire:
         return required + parse_intake(self.effective(answers)).errors
 
 
+_FIELD_ID = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def _plain(message: str) -> str:
+    """A message with field ids (age_years) replaced by their titles (age)."""
+    return _FIELD_ID.sub(lambda m: FIELDS[m[0]].title if m[0] in FIELDS else m[0], message)
+
+
 def _reason(qid: str, problem: Problem) -> str:
     if problem.field == qid:
-        return problem.message
-    return f"it conflicts with the answer to {problem.field} ({problem.message}); change that answer first"
+        return _plain(problem.message)
+    about = FIELDS[problem.field].title if problem.field in FIELDS else problem.field
+    return f"it conflicts with the answer about {about}: {_plain(problem.message)}; change that answer first"
+
+
+def _choice(question: Question, token: str) -> str | None:
+    """The choice code for a number (2), or for the start of exactly one code or display (f)."""
+    if token.isdigit():
+        return question.choices[int(token) - 1][0] if 1 <= int(token) <= len(question.choices) else None
+    found = {code for code, display in question.choices
+             if code.lower().startswith(token) or display.lower().startswith(token)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _unrecognised(qid: str, names: list[str]) -> list[Problem]:
+    """A warning naming the medicines the lexicon does not know, so a misspelling can be fixed."""
+    from .rulebook import default_rulebook
+
+    lexicon = default_rulebook().lexicon
+    unknown = [name for name in names if not lexicon.match(name).recognised]
+    if not unknown:
+        return []
+    listed = ", ".join(repr(name) for name in unknown)
+    return [Problem(qid, f"not recognised as a medicine name: {listed}; check the spelling, "
+                         "or give the generic name (the report lists it for a clinician to check)",
+                    "medicine name not recognised")]
 
 
 class _Unsure:

@@ -185,6 +185,10 @@ def test_ask_when_only_looks_back():
     ("smoker", "skip", None),
     ("kidney_disease", "3", "dialysis"),
     ("kidney_disease", "CKD", "ckd"),
+    ("kidney_disease", "dial", "dialysis"),
+    ("kidney_disease", "no", "none"),          # the code and the display "No kidney disease" agree
+    ("sex", "f", "female"),
+    ("sex", "M", "male"),
     ("medications", "none", []),
     ("medications", "sertraline 50 mg; Tylenol PM", ["sertraline 50 mg", "Tylenol PM"]),
     ("respondent_id", "unsure", "unsure"),  # free text is kept as typed
@@ -202,14 +206,33 @@ def test_accepted_answers_are_cleaned_by_the_intake_model(qid, text, value):
     ("age_years", "unsure", {}, "'unsure' is not accepted here"),
     ("smoker", "maybe", {}, "'maybe' is not a yes/no answer"),
     ("kidney_disease", "7", {}, "'7' is not one of: none, ckd, dialysis, transplant"),
-    ("onset_age_years", "50", {"age_years": 40, "urge_to_move": True}, "age at onset (50) is later than age_years (40)"),
+    ("onset_age_years", "50", {"age_years": 40, "urge_to_move": True}, "age at onset (50) is later than age (40)"),
     ("age_years", "30", {"age_years": 40, "urge_to_move": True, "onset_age_years": 35},
-     "conflicts with the answer to onset_age_years"),
+     "conflicts with the answer about age at onset: age at onset (35) is later than age (30)"),
 ])
 def test_rejected_answers_give_the_reason(qid, text, answers, reason):
     with pytest.raises(AnswerError) as exc:
         Q.check(Q[qid], text, answers)
     assert reason in str(exc.value)
+
+
+def test_an_ambiguous_or_unknown_choice_start_is_refused():
+    with pytest.raises(AnswerError, match="is not one of"):
+        Q.check(Q["sex"], "x", {})
+
+
+def test_unrecognised_medicines_are_kept_with_a_warning_naming_them():
+    checked = Q.check(Q["medications"], "amlodipin, sertraline 50 mg", {})
+    assert checked.value == ["amlodipin", "sertraline 50 mg"]
+    [warning] = checked.warnings
+    assert "'amlodipin'" in warning.message and "sertraline" not in warning.message
+    assert "amlodipin" not in warning.redacted
+    assert Q.check(Q["medications"], "sertraline", {}).warnings == []
+
+
+def test_converted_numbers_are_shown_rounded():
+    assert Q["weight_kg"].show(68.0389) == "68.04 kg"
+    assert Q["tsat_percent"].show(19.95) == "19.95 %"
 
 
 def test_soft_range_gives_a_warning_but_keeps_the_answer():
