@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from . import conditions as C
 from .facts import FACT_FIELDS
+from .intake import FieldSpec
 from .lexicon import Lexicon
 from .models import RuleSpec, Source
 from .paths import rules_dir
@@ -63,8 +64,17 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as exc:
-        problems.append(f"{path.name}: cannot be read as YAML: {exc}")
+        problems.append(f"{path.name}: cannot be read as YAML: {' '.join(str(exc).split())}")
         return None
+
+
+def _read_mapping(path: Path, problems: list[str]) -> dict[str, Any]:
+    """A registry file: a YAML mapping at the top level ({} after a problem)."""
+    data = _read_yaml(path, problems)
+    if data is None or isinstance(data, dict):
+        return data or {}
+    problems.append(f"{path.name}: expected a mapping at the top level, not a {type(data).__name__}")
+    return {}
 
 
 def load_rulebook(folder: Path | None = None) -> Rulebook:
@@ -74,8 +84,8 @@ def load_rulebook(folder: Path | None = None) -> Rulebook:
     if not folder.is_dir():
         raise RulebookError([f"{folder}: rules folder not found"])
 
-    meta = _read_yaml(folder / "rulebook.yaml", problems) or {}
-    codes = {code: kind for kind, names in (meta.get("codes") or {}).items() for code in names}
+    meta = _read_mapping(folder / "rulebook.yaml", problems)
+    codes = _load_codes(meta, problems)
     sources = _load_sources(folder / "sources.yaml", problems)
     lexicon = _load_lexicon(folder / "medications.yaml", sources, problems)
 
@@ -112,8 +122,17 @@ def default_rulebook() -> Rulebook:
     return load_rulebook()
 
 
+def _load_codes(meta: dict[str, Any], problems: list[str]) -> dict[str, str]:
+    """rulebook.yaml's vocabulary as code -> kind."""
+    raw = meta.get("codes")
+    if not isinstance(raw, dict) or not all(isinstance(names, list) for names in raw.values()):
+        problems.append("rulebook.yaml: 'codes' must map each kind to a list of finding codes")
+        return {}
+    return {str(code): kind for kind, names in raw.items() for code in names}
+
+
 def _load_sources(path: Path, problems: list[str]) -> dict[str, Source]:
-    data = _read_yaml(path, problems) or {}
+    data = _read_mapping(path, problems)
     sources: dict[str, Source] = {}
     for index, raw in enumerate(data.get("sources") or []):
         try:
@@ -131,7 +150,7 @@ def _load_sources(path: Path, problems: list[str]) -> dict[str, Source]:
 
 
 def _load_lexicon(path: Path, sources: dict[str, Source], problems: list[str]) -> Lexicon:
-    data = _read_yaml(path, problems) or {}
+    data = _read_mapping(path, problems)
     try:
         lexicon = Lexicon.from_data(data, path.name)
     except ValueError as exc:  # already names the file
@@ -207,7 +226,7 @@ def check_condition(condition: C.Condition, lexicon: Lexicon) -> list[str]:
     return out
 
 
-def _type_problem(spec, op: str, value: Any) -> str | None:
+def _type_problem(spec: FieldSpec, op: str, value: Any) -> str | None:
     if spec.kind == "yesno":
         if op not in ("eq", "ne"):
             return "a yes/no field takes only eq/ne"

@@ -103,3 +103,18 @@ def test_sha256_changes_with_any_rule_file(folder):
     before = load_rulebook(folder).sha256
     write_rule(folder)
     assert load_rulebook(folder).sha256 != before
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("rulebook.yaml", "- 0.1.0\n", "rulebook.yaml: expected a mapping at the top level, not a list"),
+    ("rulebook.yaml", "version: 1\ncodes: [a, b]\n", "rulebook.yaml: 'codes' must map each kind to a list"),
+    ("sources.yaml", "- id: x\n", "sources.yaml: expected a mapping at the top level, not a list"),
+    ("medications.yaml", "just text\n", "medications.yaml: expected a mapping at the top level, not a str"),
+    ("iron.yaml", "rules: [\n  {id: \n", "iron.yaml: cannot be read as YAML: "),
+])
+def test_a_malformed_registry_file_is_named_not_a_crash(folder, name, text, expected):
+    (folder / name).write_text(text)
+    with pytest.raises(RulebookError) as exc:
+        load_rulebook(folder)
+    assert any(p.startswith(expected) for p in exc.value.problems), exc.value.problems[:3]
+    assert all("\n" not in p for p in exc.value.problems)  # one line per problem
