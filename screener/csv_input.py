@@ -65,7 +65,10 @@ class InputFile:
             if self.format == "jsonl" or '"' not in text:
                 count = len(block)
             else:
-                text, count = _whole_records(block, lines, self.delimiter, start)
+                try:
+                    text, count = _whole_records(block, lines, self.delimiter, start)
+                except InputError as exc:
+                    raise InputError(f"{self.name}: {exc}") from None
             yield Chunk(start, count, text)
             start += count
 
@@ -74,23 +77,46 @@ class InputFile:
 
 
 def _whole_records(block: list[str], rest: Iterator[str], delimiter: str, start: int) -> tuple[str, int]:
-    """The block's records, completed from `rest` when a quoted cell runs past the block."""
+    """The block's records, completed from `rest` when a quoted cell runs past the block.
+
+    A quoted cell still open at the end of the file is an error: it would take in every line
+    after it as one cell, and those rows would be lost without a word.
+    """
     taken: list[str] = []
+    ended = False
 
     def feed() -> Iterator[str]:
+        nonlocal ended
         for line in chain(block, rest):
             taken.append(line)
             yield line
+        ended = True
 
-    count = 0
+    count = first_line = 0  # first_line: where the current record starts in `taken`
     try:
         for _ in csv.reader(feed(), delimiter=delimiter):
             count += 1
+            after = len(taken) - first_line - 1  # lines taken in after the record's first line
+            if ended and after and _open_quote("".join(taken[first_line:]), delimiter):
+                raise InputError(f"row {start + count - 1}: a quoted cell opens there and is never closed, so the "
+                                 f"{after} line{'s' if after > 1 else ''} after it would be read into that cell; "
+                                 "close the quote")
             if len(taken) >= len(block):
                 break
+            first_line = len(taken)
     except csv.Error as exc:
         raise InputError(f"row {start + count}: cannot be read as CSV ({exc}); is a quote never closed?") from None
     return "".join(taken), count
+
+
+def _open_quote(record: str, delimiter: str) -> bool:
+    """Whether one record's text ends inside a quoted cell (which only the end of the file stops)."""
+    try:
+        for _ in csv.reader(io.StringIO(record, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def open_input(path: str, delimiter: str | None = None) -> InputFile:

@@ -312,3 +312,21 @@ def test_outputs_that_cannot_be_renamed_over_are_written_in_place(tmp_path):
     assert run(str(FIXTURES / "canonical.csv"), "-o", str(link), "--quiet").exit_code == 0
     assert link.is_symlink() and len(rows_of(real.read_text())) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "pipe", "real.csv"]
+
+
+@pytest.mark.parametrize("rows, bad_row", [(3, 1), (3000, 2500)])
+def test_a_quote_never_closed_stops_the_run_naming_the_row(tmp_path, rows, bad_row):
+    """Otherwise every line after it would vanish into one cell, and the row could even pass as ok."""
+    lines = ["respondent_id,age_years,notes"]
+    lines += [f"R{i},40," + ('"unclosed' if i == bad_row else "x") for i in range(1, rows + 1)]
+    path = tmp_path / "in.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.csv"
+    result = run(str(path), "-o", str(out))
+    after = rows - bad_row
+    assert result.exit_code == 2
+    assert f"{path}: row {bad_row}: a quoted cell opens there and is never closed, so the {after} lines" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+    # a quote left open on the last line takes in nothing: that row is read (here: ok), the run goes on
+    path.write_text("respondent_id,age_years,notes\nR1,40,x\nR2,41,\"open\n")
+    assert [r["status"] for r in rows_of(run(str(path)).stdout)] == ["ok", "ok"]
