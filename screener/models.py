@@ -74,7 +74,6 @@ class RuleSpec(BaseModel):
     reviewed: dt.date | None = None
 
     _condition: Condition | None = PrivateAttr(default=None)
-    _file: str = PrivateAttr(default="")
 
     @property
     def condition(self) -> Condition:

@@ -49,12 +49,6 @@ class Rulebook:
     lexicon: Lexicon
     codes: dict[str, str] = field(default_factory=dict)  # code -> kind
 
-    def rule(self, rule_id: str) -> RuleSpec:
-        return self._by_id[rule_id]
-
-    def __post_init__(self) -> None:
-        self._by_id = {rule.id: rule for rule in self.rules}
-
     @property
     def stamp(self) -> dict[str, str]:
         return {"version": self.version, "sha256": self.sha256}
@@ -194,7 +188,6 @@ def _load_rule(file: str, index: int, raw: Any, codes: dict[str, str], sources: 
     if len(problems) > before:
         return None
     rule._condition = condition
-    rule._file = file
     return rule
 
 
