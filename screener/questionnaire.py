@@ -229,8 +229,7 @@ def _unrecognised(qid: str, names: list[str]) -> list[Problem]:
     if not unknown:
         return []
     listed = ", ".join(repr(name) for name in unknown)
-    return [Problem(qid, f"not recognised as a medicine name: {listed}; check the spelling, "
-                         "or give the generic name (the report lists it for a clinician to check)",
+    return [Problem(qid, f"not recognised as a medicine name: {listed}; check the spelling or give the generic name",
                     "medicine name not recognised")]
 
 
