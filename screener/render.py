@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 import orjson
@@ -71,17 +72,25 @@ def to_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _md(text: str) -> str:
+    """Text that holds answers (ids, medication names), escaped so Markdown shows it as written."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def to_markdown(report: Report) -> str:
-    out = [f"# Screening report: {report.respondent_id or 'respondent'}", "", f"> {DISCLAIMER}", ""]
+    out = [f"# Screening report: {_md(report.respondent_id or 'respondent')}", "", f"> {DISCLAIMER}", ""]
     if report.errors:
-        out += ["## Invalid answers", ""] + [f"- `{e['field']}`: {e['message']}" for e in report.errors] + [""]
+        out += ["## Invalid answers", ""] + [f"- `{e['field']}`: {_md(e['message'])}" for e in report.errors] + [""]
     if report.warnings:
-        out += ["## Warnings", ""] + [f"- `{w['field']}`: {w['message']}" for w in report.warnings] + [""]
+        out += ["## Warnings", ""] + [f"- `{w['field']}`: {_md(w['message'])}" for w in report.warnings] + [""]
     for heading, findings in _groups(report):
         out += [f"## {heading}", ""]
         for f in findings:
             out += [f"### {f.title} (`{f.code}`, {f.rule_id})", "",
-                    f"- **Because:** {f.because}",
+                    f"- **Because:** {_md(f.because)}",
                     f"- **Why it matters:** {f.why}",
                     f"- **Advice:** {f.advice}",
                     f"- **Evidence:** {f.evidence}"]

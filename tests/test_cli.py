@@ -136,3 +136,11 @@ def test_because_says_when_bmi_comes_from_height_and_weight():
     given = json.loads(run("score", "-", "--format", "json", stdin='{"bmi": 33}').stdout)
     [because] = [f["because"] for f in given["findings"] if f["code"] == "obesity"]
     assert "BMI 33 kg/m² ≥ 30" in because and "height" not in because
+
+
+def test_markdown_shows_answers_as_written_never_as_markup():
+    answers = '{"respondent_id": "<img src=x>", "medications": ["*sertraline* [x](http://e.org)"]}'
+    text = run("score", "-", "--format", "markdown", stdin=answers).stdout
+    assert text.startswith("# Screening report: \\<img src=x\\>\n")
+    assert "\\*sertraline\\* \\[x\\](http://e.org)" in text
+    assert "<img" not in text and "*sertraline*" not in text
