@@ -14,6 +14,11 @@ punctuation ("Ferritin NG/mL" matches `ferritin_ng_ml`). A mapping file (YAML) a
       meds:
         field: medications
         codes: {1: sertraline, 2: ferrous sulfate}
+    decimal_comma: true # number cells such as 12,5 mean 12.5 (European exports)
+
+Every value in the file is read as text (`No`, `Off`, `01` stay as written; YAML would
+otherwise turn them into false and 1), because it is compared with the text of a cell.
+Codes apply to CSV cells and to JSON Lines answers alike (a JSON number -999 is the code -999).
 
 `ColumnPlan` is what a worker needs to turn one row of cells into answers; it is plain data.
 """
@@ -25,10 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .intake import FIELDS, UNKNOWN
+from .intake import FIELDS, UNKNOWN, clean_value
 
 _PUNCT = re.compile(r"[^0-9a-z]+")
 _CHECKBOX = re.compile(r"^(.+?)___(.+)$")
+_DECIMAL_COMMA = re.compile(r"^(\s*[+-]?\d*),(\d)")
+_NUMBER_FIELDS = frozenset(name for name, spec in FIELDS.items() if spec.kind in ("number", "integer"))
+SECTIONS = ("columns", "missing", "unknown", "values", "checkboxes", "decimal_comma")
 TICKED, UNTICKED = frozenset({"1", "checked", "yes"}), frozenset({"0", "unchecked", "no"})
 
 
@@ -57,6 +65,35 @@ class Mapping:
     unknown: frozenset[str] = frozenset()
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> lower-cased answer -> answer
     checkboxes: dict[str, Checkbox] = field(default_factory=dict)  # normalised prefix -> checkbox
+    decimal_comma: bool = False
+
+    @property
+    def recodes(self) -> bool:
+        """Whether `recode` can change an answer at all (if not, answers pass as they are)."""
+        return bool(self.missing or self.unknown or self.values or self.decimal_comma)
+
+    def recode(self, name: str, answer: Any) -> Any:
+        """One answer through the codes: MISSING for a missing code, "unknown" for an unknown
+        code, the canonical answer for a value label, a decimal point for a decimal comma."""
+        if isinstance(answer, str):
+            token = answer.strip().lower()
+        elif isinstance(answer, (int, float)) and not isinstance(answer, bool):  # JSON numbers: -999, 1
+            token = str(int(answer)) if isinstance(answer, float) and answer.is_integer() else str(answer)
+        else:
+            return answer
+        if token in self.missing:
+            return MISSING
+        if token in self.unknown:
+            return "unknown"
+        labels = self.values.get(name)
+        if labels is not None and token in labels:
+            return labels[token]
+        if self.decimal_comma and isinstance(answer, str) and name in _NUMBER_FIELDS:
+            return _DECIMAL_COMMA.sub(r"\1.\2", answer, count=1)
+        return answer
+
+
+MISSING = object()  # `Mapping.recode`: the answer is a missing-data code (not answered)
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -65,19 +102,19 @@ def load_mapping(path: str | Path) -> Mapping:
 
     name = str(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+        # BaseLoader: every scalar stays the text it is (no Yes/No/Off -> bool, no 01 -> 1)
+        data = yaml.load(Path(path).read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)  # noqa: S506
     except OSError as exc:
         raise MappingError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise MappingError(f"{name}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if data is None:
+    if data is None or data == "":
         data = {}
     if not isinstance(data, dict):
-        raise MappingError(f"{name}: expected a mapping with columns, missing, unknown, values, checkboxes")
-    extra = set(data) - {"columns", "missing", "unknown", "values", "checkboxes"}
+        raise MappingError(f"{name}: expected a mapping with {', '.join(SECTIONS)}")
+    extra = set(data) - set(SECTIONS)
     if extra:
-        raise MappingError(f"{name}: unknown section(s) {sorted(extra)}; "
-                           "expected columns, missing, unknown, values, checkboxes")
+        raise MappingError(f"{name}: unknown section(s) {sorted(extra)}; expected {', '.join(SECTIONS)}")
 
     def field_id(value: Any, where: str) -> str:
         if value not in FIELDS:
@@ -85,14 +122,14 @@ def load_mapping(path: str | Path) -> Mapping:
         return str(value)
 
     def table(value: Any, where: str) -> dict[Any, Any]:
-        if value is None:
+        if value is None or value == "":
             return {}
         if not isinstance(value, dict):
             raise MappingError(f"{name}: {where} must be a mapping")
         return value
 
     def tokens(value: Any, where: str) -> frozenset[str]:
-        if value is None:
+        if value is None or value == "":
             return frozenset()
         if not isinstance(value, list):
             raise MappingError(f"{name}: {where} must be a list")
@@ -117,8 +154,11 @@ def load_mapping(path: str | Path) -> Mapping:
         if bad:
             raise MappingError(f"{name}: checkboxes: {prefix}: a label may not contain ';' or ',': {bad[0]!r}")
         checkboxes[normalise(str(prefix))] = Checkbox(target, codes)
+    decimal_comma = str(data.get("decimal_comma", "false")).strip().lower()
+    if decimal_comma not in ("true", "false", "yes", "no"):
+        raise MappingError(f"{name}: decimal_comma must be true or false")
     return Mapping(columns, tokens(data.get("missing"), "missing"), tokens(data.get("unknown"), "unknown"),
-                   values, checkboxes)
+                   values, checkboxes, decimal_comma in ("true", "yes"))
 
 
 @dataclass(frozen=True)
@@ -129,11 +169,8 @@ class ColumnPlan:
     fields: tuple[tuple[int, str], ...]               # (column, field) for plain columns
     checkboxes: tuple[tuple[int, str, str, str], ...]  # (column, header, field, label)
     duplicates: dict[str, tuple[int, ...]]            # field -> columns, when given by several
-    missing: frozenset[str]
-    unknown: frozenset[str]
-    values: dict[str, dict[str, str]]
+    mapping: Mapping
     unmapped: tuple[str, ...]                          # headers that map to nothing
-    has_id: bool
 
     @property
     def matched(self) -> int:
@@ -145,8 +182,9 @@ class ColumnPlan:
         A blank cell (or a mapped missing code) is "not answered" and left out; a cell of spaces
         only is cleaned to "not answered" by the Intake model.
         """
-        missing, unknown, values = self.missing, self.unknown, self.values
-        if not (missing or unknown or values or self.duplicates or self.checkboxes):
+        mapping = self.mapping
+        recodes = mapping.recodes
+        if not (recodes or self.duplicates or self.checkboxes):
             return {name: cells[column] for column, name in self.fields if cells[column]}, []
         answers: dict[str, Any] = {}
         problems: list[tuple[str, str]] = []
@@ -154,16 +192,12 @@ class ColumnPlan:
             cell = cells[column]
             if not cell or cell.isspace():
                 continue
-            if missing or unknown or values:
-                token = cell.strip().lower()
-                if token in missing:
+            if recodes:
+                cell = mapping.recode(name, cell)
+                if cell is MISSING:
                     continue
-                if token in unknown:
-                    cell = "unknown"
-                elif name in values:
-                    cell = values[name].get(token, cell)
             if name in answers:
-                if cell.strip() != str(answers[name]).strip():
+                if not same_answer(name, cell, answers[name]):
                     columns = ", ".join(str(c + 1) for c in self.duplicates[name])
                     problems.append((name, f"given in several columns ({columns}) with different answers"))
                 continue
@@ -173,10 +207,16 @@ class ColumnPlan:
         return answers, problems
 
     def _tick(self, cells: list[str], answers: dict[str, Any], problems: list[tuple[str, str]]) -> None:
+        """Ticked boxes become list items, added to the field's own column if there is one.
+
+        All boxes unticked (0) with nothing else given is "not answered": an export cannot tell
+        "none of these" from a skipped question. Ticked boxes are kept even when the field's own
+        column says "unknown" (the ticked medications are known).
+        """
         ticked: dict[str, list[str]] = {}
         for column, header, name, label in self.checkboxes:
             token = cells[column].strip().lower()
-            if not token or token in self.missing:
+            if not token or token in self.mapping.missing:
                 continue
             if token in TICKED:
                 ticked.setdefault(name, []).append(label)
@@ -187,8 +227,24 @@ class ColumnPlan:
         for name, labels in ticked.items():
             given = answers.get(name)
             if given is not None and str(given).strip().lower() in UNKNOWN:
+                if labels:
+                    answers[name] = "; ".join(labels)
                 continue
             answers[name] = "; ".join([*labels, given] if given else labels)
+
+
+def same_answer(name: str, first: Any, second: Any) -> bool:
+    """Whether two answers to one field agree: the same text (ignoring case and spaces), or the
+    same value once cleaned ("10" and "10.0", "yes" and "1")."""
+    if str(first).strip().lower() == str(second).strip().lower():
+        return True
+    spec = FIELDS.get(name)
+    if spec is None:
+        return False
+    try:
+        return clean_value(spec, first) == clean_value(spec, second)
+    except ValueError:
+        return False
 
 
 def field_for(header: str, mapping: Mapping | None) -> str | None:
@@ -218,29 +274,27 @@ def plan_columns(headers: list[str], mapping: Mapping | None = None) -> ColumnPl
         else:
             unmapped.append(header)
     duplicates = {name: tuple(cols) for name, cols in by_field.items() if len(cols) > 1}
-    return ColumnPlan(len(headers), tuple(fields), tuple(checkboxes), duplicates, mapping.missing,
-                      mapping.unknown, mapping.values, tuple(unmapped), "respondent_id" in by_field)
+    return ColumnPlan(len(headers), tuple(fields), tuple(checkboxes), duplicates, mapping, tuple(unmapped))
 
 
 def map_keys(answers: dict[str, Any], mapping: Mapping | None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """JSON Lines: rename keys the way headers are matched; unknown keys are kept (and reported per row).
 
-    Missing codes, unknown codes and value labels of the mapping apply to text answers.
+    The codes of the mapping apply to text and number answers as they do to CSV cells.
     """
     mapping = mapping or Mapping()
+    recodes = mapping.recodes
     out: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
     for key, value in answers.items():
         name = field_for(key, mapping) or key
-        if isinstance(value, str):
-            token = value.strip().lower()
-            if token in mapping.missing:
+        if recodes:
+            value = mapping.recode(name, value)
+            if value is MISSING:
                 continue
-            if token in mapping.unknown:
-                value = "unknown"
-            elif name in mapping.values:
-                value = mapping.values[name].get(token, value)
-        if name in out and out[name] != value:
-            problems.append((name, "given under several keys with different answers"))
+        if name in out:
+            if not same_answer(name, out[name], value):
+                problems.append((name, "given under several keys with different answers"))
+            continue
         out[name] = value
     return out, problems

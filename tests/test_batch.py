@@ -330,3 +330,55 @@ def test_a_quote_never_closed_stops_the_run_naming_the_row(tmp_path, rows, bad_r
     # a quote left open on the last line takes in nothing: that row is read (here: ok), the run goes on
     path.write_text("respondent_id,age_years,notes\nR1,40,x\nR2,41,\"open\n")
     assert [r["status"] for r in rows_of(run(str(path)).stdout)] == ["ok", "ok"]
+
+
+def test_mapping_values_are_read_as_written_not_as_yaml_booleans(tmp_path):
+    """Unquoted No/Yes/Off in YAML would be false/true: a label such as `No: none` must still match."""
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("values:\n  kidney_disease: {No: none, Yes: ckd}\nunknown: [Off]\nmissing: [01]\n")
+    text = "respondent_id,kidney_disease,smoker,age_years\nA,No,Off,40\nB,Yes,no,01\n"
+    rows = rows_of(run("-", "--mapping", str(mapping), stdin=text).stdout)
+    assert [r["status"] for r in rows] == ["ok", "ok"], rows
+    assert "kidney_disease" in codes(rows[1], "contributors")
+
+
+def test_json_lines_numbers_are_recoded_like_csv_cells(tmp_path):
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("missing: [-999]\nunknown: [-888]\nvalues:\n  sex: {1: female, 2: male}\n")
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text('{"respondent_id": "A", "sex": 1, "ferritin_ng_ml": -999, "urge_to_move": -888}\n'
+                     '{"respondent_id": "B", "sex": "1", "ferritin_ng_ml": "-999", "urge_to_move": "-888"}\n')
+    reports = [json.loads(line) for line in run(str(jsonl), "--mapping", str(mapping), "--format", "jsonl").stdout.splitlines()]
+    assert [r["status"] for r in reports] == ["ok", "ok"], reports
+    for report in reports:
+        assert any(f["code"] == "ferritin_missing" for f in report["findings"])
+
+
+def test_ticked_checkboxes_are_kept_when_the_other_column_says_unknown(tmp_path):
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns: {meds_other: medications}\nunknown: [-888]\n"
+                       "checkboxes:\n  meds:\n    codes: {1: sertraline, 2: pramipexole}\n")
+    text = "age_years,meds___1,meds___2,meds_other\n40,1,0,-888\n41,0,0,-888\n"
+    rows = rows_of(run("-", "--mapping", str(mapping), stdin=text).stdout)
+    assert "drug_ssri" in codes(rows[0], "contributors")
+    assert rows[1]["status"] == "ok" and "drug_ssri" not in codes(rows[1], "contributors")
+
+
+def test_duplicate_columns_that_agree_in_value_are_not_a_conflict():
+    text = "respondent_id,ferritin_ng_ml,Ferritin (ng/mL),pregnant,Pregnant\nA,10,10.0,Yes,1\nB,10,12,no,no\n"
+    rows = rows_of(run("-", stdin=text).stdout)
+    assert rows[0]["status"] == "ok" and "iron_deficiency" in codes(rows[0], "contributors")
+    assert rows[1]["status"] == "invalid" and "ferritin_ng_ml: given in several columns (2, 3)" in rows[1]["errors"]
+
+
+def test_decimal_commas_only_when_the_mapping_says_so(tmp_path):
+    text = "respondent_id;age_years;ferritin_ng_ml;hemoglobin_g_dl;medications\nE1;52;18,5;12,1 g/dL;sertraline, iron\n"
+    plain = rows_of(run("-", stdin=text).stdout)[0]
+    assert plain["status"] == "invalid" and "ferritin_ng_ml: '18,5'" in plain["errors"]
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("decimal_comma: true\n")
+    row = rows_of(run("-", "--mapping", str(mapping), stdin=text).stdout)[0]
+    assert row["status"] == "ok" and "iron_deficiency" in codes(row, "contributors")
+    assert "drug_ssri" in codes(row, "contributors")  # a list keeps its commas
+    mapping.write_text("decimal_comma: perhaps\n")
+    assert run("-", "--mapping", str(mapping), stdin=text).exit_code == 2
