@@ -88,14 +88,22 @@ def read_rows(settings: Settings, chunk: Chunk) -> list[Row]:
     for i, cells in enumerate(csv.reader(io.StringIO(chunk.text, newline=""), delimiter=settings.delimiter)):
         row = chunk.start_row + i
         if len(cells) != plan.width:
-            count = f"{len(cells)} cell{'s' if len(cells) != 1 else ''}"
-            problem = "the line is empty" if not cells else f"has {count} but the header has {plan.width}"
-            rid = _respondent_id(plan.answers(cells)[0]) if len(cells) >= plan.width else None
-            rows.append(Row(row, rid or str(row), None, [(ROW, problem)]))
+            rows.append(_ragged_row(plan, row, cells))
             continue
         answers, problems = plan.answers(cells)
         rows.append(Row(row, _respondent_id(answers) or str(row), answers, problems))
     return rows
+
+
+def _ragged_row(plan: ColumnPlan, row: int, cells: list[str]) -> Row:
+    """A row with too many or too few cells: invalid, with its respondent id when its column is there."""
+    if not cells:
+        return Row(row, str(row), None, [(ROW, "the line is empty")])
+    problem = f"has {len(cells)} cell{'s' if len(cells) != 1 else ''} but the header has {plan.width}"
+    if any("\n" in cell or "\r" in cell for cell in cells):
+        problem += "; a quoted cell holds a line break: is a quote misplaced?"
+    fitted = (cells + [""] * plan.width)[: plan.width]
+    return Row(row, _respondent_id(plan.answers(fitted)[0]) or str(row), None, [(ROW, problem)])
 
 
 def _lines(text: str) -> list[str]:
@@ -361,7 +369,8 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     finally:
         source.close()
     if pool.deaths:
-        note(f"{pool.deaths} worker process(es) died and were replaced; see the rows with status error")
+        note(f"{pool.deaths} worker process(es) died and were replaced; their rows were scored again one by one"
+             + ("; see the rows with status error" if tally.error else ""))
     return tally
 
 

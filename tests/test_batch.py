@@ -382,3 +382,12 @@ def test_decimal_commas_only_when_the_mapping_says_so(tmp_path):
     assert "drug_ssri" in codes(row, "contributors")  # a list keeps its commas
     mapping.write_text("decimal_comma: perhaps\n")
     assert run("-", "--mapping", str(mapping), stdin=text).exit_code == 2
+
+
+def test_ragged_rows_keep_their_respondent_id_and_a_stray_line_break_is_pointed_out():
+    rows = rows_of(run(str(FIXTURES / "ragged_row.csv")).stdout)
+    assert [r["respondent_id"] for r in rows] == ["P1", "P2", "P3"]
+    text = 'respondent_id,age_years,notes\nA,40,"one\ntwo",x\nB,41,ok\n'
+    rows = rows_of(run("-", stdin=text).stdout)
+    assert rows[0]["respondent_id"] == "A" and "a quoted cell holds a line break" in rows[0]["errors"]
+    assert rows[1]["status"] == "ok"
