@@ -159,8 +159,11 @@ def batch(input_path: str, output: str | None, fmt: str, mapping: str | None, jo
     """
     import os
 
-    from .batch import BatchOptions, InputError, run_batch
-    from .workers import WorkersFailed
+    try:  # the imports take a moment: Ctrl-C during them is an interruption like any other
+        from .batch import BatchOptions, InputError, run_batch
+        from .workers import WorkersFailed
+    except KeyboardInterrupt:
+        fail("interrupted: no output written", 130)
 
     options = BatchOptions(input_path, output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
                            engine, progress=not quiet and sys.stderr.isatty())

@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
 
 MAX_DEATHS_IN_A_ROW = 8  # with no task finished in between: the workers cannot run at all
+_CAN_MASK = hasattr(signal, "pthread_sigmask")
 
 
 class WorkersFailed(RuntimeError):
@@ -30,6 +31,8 @@ class WorkersFailed(RuntimeError):
 
 def _worker_main(conn: Connection, init: Callable[..., Callable[[Any], Any]], args: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _CAN_MASK:  # blocked by the parent while it forked (see OrderedPool._spawn)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         handle = init(*args)
     except Exception as exc:  # reported on the first task, so that the parent sees why
@@ -93,7 +96,14 @@ class OrderedPool:
         sys.stderr.flush()
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(target=_worker_main, args=(child, self.init, self.init_args), daemon=True)
-        process.start()
+        # Ctrl-C while forking would raise KeyboardInterrupt in the child before it ignores
+        # SIGINT (a traceback on the terminal): keep SIGINT pending until the fork is done.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if _CAN_MASK else None
+        try:
+            process.start()
+        finally:
+            if blocked is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
         return _Worker(process, parent)
 
