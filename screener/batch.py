@@ -357,11 +357,11 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
         with _progress(options.progress, source.size) as advance:
             if settings.output == "csv":
                 output.write(header_line())
-            for chunk, parts in pool.map(source.chunks(CHUNK_ROWS)):
+            for _, parts in pool.map(source.chunks(CHUNK_ROWS)):
                 for text, part_tally in parts:
                     output.write(text)
                     tally.add(part_tally)
-                advance(len(chunk.text))
+                advance(source.binary.tell())
         output.commit()
     except BaseException:
         output.discard()
@@ -381,6 +381,7 @@ class _progress:
         self.enabled, self.total = enabled, total
 
     def __enter__(self) -> Callable[[int], None]:
+        """A function that moves the bar to a position in the file (bytes read so far)."""
         if not self.enabled:
             return lambda n: None
         from rich.console import Console
@@ -390,7 +391,7 @@ class _progress:
                             console=Console(file=sys.stderr), transient=True)
         self.bar.start()
         task = self.bar.add_task("scoring", total=max(self.total, 1))
-        return lambda n: self.bar.advance(task, n)
+        return lambda position: self.bar.update(task, completed=position)
 
     def __exit__(self, *exc: object) -> None:
         if self.enabled:

@@ -1,8 +1,9 @@
 """Reading intake files as they come: encodings, delimiters, CSV or JSON Lines, in chunks.
 
 - Encoding: UTF-8 with or without a byte-order mark; if the file is not valid UTF-8, cp1252
-  (a spreadsheet export on Windows) with a warning. The whole file is checked before any
-  work, so a bad byte on the last line cannot change the encoding midway.
+  (a spreadsheet export on Windows) with a warning; UTF-16 when it starts with its byte-order
+  mark. The whole file is checked before any work, so a bad byte on the last line cannot
+  change the encoding midway.
 - Format: JSON Lines when the first non-blank character is `{`, CSV otherwise.
 - Delimiter: `,` `;` tab or `|`, whichever the header line holds most of (outside quotes).
 - Chunks: the raw text of whole records (quoted cells may hold line breaks), with the number
@@ -174,12 +175,20 @@ def _settle(name: str, binary: IO[bytes], delimiter: str | None) -> InputFile:
 
 
 def _encoding(name: str, binary: IO[bytes]) -> tuple[str, list[str]]:
-    """utf-8-sig when the whole file decodes as UTF-8, else cp1252 (with a note), else an error."""
-    for encoding in ("utf-8-sig", "cp1252"):
+    """utf-8-sig when the whole file decodes as UTF-8, else cp1252 (with a note), else an error.
+
+    A file that starts with a UTF-16 byte-order mark (a spreadsheet's "Unicode text") is read as
+    UTF-16; a NUL byte anywhere else means the file is not text in any of these encodings.
+    """
+    utf16 = binary.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "cp1252"):
         decoder = codecs.getincrementaldecoder(encoding)()
         binary.seek(0)
         try:
             while block := binary.read(_BLOCK):
+                if not utf16 and b"\x00" in block:
+                    raise InputError(f"{name}: the file holds NUL bytes, so it is not CSV text (UTF-16 without a "
+                                     "byte-order mark, or a spreadsheet's own format?); save it as UTF-8 CSV")
                 decoder.decode(block)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
@@ -188,6 +197,8 @@ def _encoding(name: str, binary: IO[bytes]) -> tuple[str, list[str]]:
         if encoding == "cp1252":
             return encoding, ["the file is not valid UTF-8; read as Windows-1252 (cp1252): check accented text"]
         return encoding, []
+    if utf16:
+        raise InputError(f"{name}: the file starts as UTF-16 text but is not valid UTF-16; save it as UTF-8 CSV")
     raise InputError(f"{name}: the file is neither UTF-8 nor Windows-1252 text; save it as UTF-8 CSV")
 
 

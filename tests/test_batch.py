@@ -42,13 +42,14 @@ def write_synthetic(path: Path, rows: int) -> Path:
 
 def data_rows(path: Path) -> int:
     """Records after the header, counted the way a spreadsheet would."""
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    delimiter = ";" if text.count(";") > text.count(",") else ","
+    data = path.read_bytes()
+    text = data.decode("utf-16") if data.startswith(b"\xff\xfe") else data.decode("utf-8-sig", errors="replace")
+    delimiter = max((";", ",", "\t"), key=text.count)
     return max(0, len(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))) - 1)
 
 
 READABLE = ["bom", "semicolons", "crlf", "cp1252", "embedded_newline", "ragged_row", "text_in_number",
-            "out_of_range", "duplicate_header", "header_only", "canonical"]
+            "out_of_range", "duplicate_header", "header_only", "canonical", "utf16"]
 
 
 @pytest.mark.parametrize("name", READABLE)
@@ -62,7 +63,7 @@ def test_rows_in_equal_rows_out_in_order(name):
     assert f"rows: {len(rows)}," in result.stderr
 
 
-@pytest.mark.parametrize("name", ["bom", "semicolons", "crlf", "embedded_newline"])
+@pytest.mark.parametrize("name", ["bom", "semicolons", "crlf", "embedded_newline", "utf16"])
 def test_encodings_delimiters_and_line_ends_read_like_the_plain_file(name):
     plain = rows_of(run(str(FIXTURES / "canonical.csv")).stdout)
     other = rows_of(run(str(FIXTURES / f"{name}.csv")).stdout)
@@ -118,7 +119,9 @@ def test_duplicate_header_agreeing_or_single_answers_are_used():
     (b"", "the file is empty"),
     (b"\n\n", "the file is empty"),
     (b"colour,shoe size\nblue,42\n", "no header matches an intake field"),
-    (b"\x81\x8d\xff\xfe\x00bad", "neither UTF-8 nor Windows-1252"),
+    (b"\x81\x8d\xff\xfebad", "neither UTF-8 nor Windows-1252"),
+    (b"PK\x03\x04\x14\x00\x06\x00", "the file holds NUL bytes"),  # a workbook, not its CSV export
+    ("age_years\n40\n".encode("utf-16-le"), "the file holds NUL bytes"),  # UTF-16 without its mark
 ])
 def test_unreadable_files_exit_2_before_any_work(tmp_path, content, message):
     path = tmp_path / "in.csv"
