@@ -65,7 +65,8 @@ class RowValidator:
                 rank = _ORDER.get(key, len(_ORDER))  # the model reports fields in its own order, extras last
                 errors.extend((rank, len(values) + len(errors), problem) for problem in hit[2])
                 continue
-            values[key] = hit[0]
+            value = hit[0]
+            values[key] = value if value.__class__ is not list else list(value)  # each intake its own list
             if hit[1]:
                 unknown.append(key)
         age, onset = values.get(_PAIR[0]), values.get(_PAIR[1])

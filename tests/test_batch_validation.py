@@ -40,3 +40,10 @@ def test_cross_field_rule_and_unknowns():
     same({"age_years": "60", "onset_age_years": "50", "urge_to_move": "unsure", "ferritin_ng_ml": "5000"})
     same({"unknown_fields": ["x"]})
     assert VALIDATOR.fast
+
+
+def test_cached_answers_do_not_share_lists_between_rows():
+    first = VALIDATOR.parse({"medications": "sertraline; iron"}).intake
+    second = VALIDATOR.parse({"medications": "sertraline; iron"}).intake
+    assert first.medications == second.medications == ["sertraline", "iron"]
+    assert first.medications is not second.medications
