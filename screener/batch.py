@@ -24,7 +24,7 @@ import orjson
 
 from .batch_output import KIND_COLUMNS, AtomicOutput, CsvRows, header_line, problems_text
 from .csv_input import Chunk, InputError, InputFile, open_input
-from .mapping import ColumnPlan, Mapping, field_for, map_keys, plan_columns
+from .mapping import ColumnPlan, Mapping, field_for, map_keys, plan_columns, suggest
 from .models import Report
 
 CHUNK_ROWS = 2000
@@ -327,8 +327,11 @@ def prepare(options: BatchOptions, note: Callable[[str], None]) -> tuple[InputFi
             raise InputError(f"{source.name}: no {'header' if source.format == 'csv' else 'key'} matches an intake "
                              "field; name the columns by the field ids (see the README) or give --mapping")
         for header in headers:
-            note(f"{source.name}: column {header!r} matches no intake field and is ignored" if source.format == "csv"
-                 else f"{source.name}: key {header!r} matches no intake field; rows that give it are invalid")
+            guess = suggest(header)
+            hint = f" (is it {guess}? map it in a --mapping file)" if guess else ""
+            note(f"{source.name}: column {header!r} matches no intake field and is ignored{hint}"
+                 if source.format == "csv"
+                 else f"{source.name}: key {header!r} matches no intake field; rows that give it are invalid{hint}")
     except BaseException:
         source.close()
         raise

@@ -247,6 +247,20 @@ def same_answer(name: str, first: Any, second: Any) -> bool:
         return False
 
 
+def suggest(header: str) -> str | None:
+    """The intake field an unmatched header probably means ("Age" -> age_years), if one stands out."""
+    import difflib
+
+    key = normalise(header)
+    if len(key) < 3:
+        return None
+    starts = [name for norm, name in _CANONICAL.items() if norm.startswith(key)]
+    if len(starts) == 1:
+        return starts[0]
+    close = difflib.get_close_matches(key, list(_CANONICAL), n=1, cutoff=0.75)
+    return _CANONICAL[close[0]] if close else None
+
+
 def field_for(header: str, mapping: Mapping | None) -> str | None:
     """The field a header (or JSON key) stands for: through the mapping, then by name."""
     key = normalise(header)

@@ -394,3 +394,10 @@ def test_ragged_rows_keep_their_respondent_id_and_a_stray_line_break_is_pointed_
     rows = rows_of(run("-", stdin=text).stdout)
     assert rows[0]["respondent_id"] == "A" and "a quoted cell holds a line break" in rows[0]["errors"]
     assert rows[1]["status"] == "ok"
+
+
+def test_an_unmatched_header_that_looks_like_a_field_gets_a_hint():
+    result = run("-", stdin="respondent_id,Age,Ferritin,Notes\nA,40,10,x\n")
+    assert "'Age' matches no intake field and is ignored (is it age_years?" in result.stderr
+    assert "'Ferritin' matches no intake field and is ignored (is it ferritin_ng_ml?" in result.stderr
+    assert "'Notes' matches no intake field and is ignored\n" in result.stderr
