@@ -159,9 +159,6 @@ class Intake(BaseModel):
             raise AnswerError(f"age at onset ({value}) is later than age_years ({age})", "later than age_years")
         return value
 
-    def answered(self) -> dict[str, Any]:
-        """The answered fields only (no None, no internal fields)."""
-        return {k: v for k, v in self.model_dump(exclude={"unknown_fields"}).items() if v is not None}
 
 
 # ---------------------------------------------------------------------------------------------
