@@ -160,7 +160,6 @@ class Intake(BaseModel):
         return value
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Field specs derived from the model: one place for types, ranges and units.
 
