@@ -26,6 +26,7 @@ from .batch_output import KIND_COLUMNS, AtomicOutput, CsvRows, header_line, prob
 from .csv_input import Chunk, InputError, InputFile, open_input
 from .mapping import ColumnPlan, Mapping, field_for, map_keys, plan_columns, suggest
 from .models import Report
+from .render import to_json
 
 CHUNK_ROWS = 2000
 ROW = "(row)"  # the "field" of a problem with the row itself
@@ -158,7 +159,7 @@ class _Formatter:
         else:
             report = Report(respondent_id=row.respondent_id, row=row.row, status=status,  # type: ignore[arg-type]
                             errors=problems, rulebook=self.stamp)
-            self.lines.append(orjson.dumps(report.model_dump(mode="json")).decode())
+            self.lines.append(to_json(report, indent=False))
 
     def text(self) -> str:
         if self.output == "csv":
@@ -241,8 +242,6 @@ class ChunkScorer:
         return ["; ".join(found) for found in codes.values()], tuple(c for found in codes.values() for c in found)
 
     def _jsonl(self, entries: list, formatter: _Formatter, tally: Tally) -> None:
-        from .render import to_json
-
         scored = [(row, intake, notes) for row, intake, notes in entries if intake is not None]
         metas = [{"row": row.row, "respondent_id": row.respondent_id, "warnings": notes} for row, _, notes in scored]
         reports = iter(self.screener.screen_many([intake for _, intake, _ in scored], metas) if scored else [])

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .intake import FIELDS, Intake, ParsedIntake, Problem, _problem, clean_value, parse_intake, soft_warnings
+from .intake import FIELDS, Intake, ParsedIntake, Problem, problem_from_error, clean_value, parse_intake, soft_warnings
 
 # The validators this module reproduces; anything else on the model means "use parse_intake".
 _KNOWN_VALIDATORS = ({"_clean", "_onset_not_after_age"}, {"_split_unknown"})
@@ -101,7 +101,7 @@ class RowValidator:
         try:
             intake = Intake.model_validate({key: raw})
         except ValidationError as exc:
-            return None, False, tuple(_problem(err) for err in exc.errors())
+            return None, False, tuple(problem_from_error(err) for err in exc.errors())
         return getattr(intake, key), key in intake.unknown_fields, ()
 
     def _pair(self, age: Any, onset: Any) -> tuple[Problem, ...]:
@@ -111,7 +111,7 @@ class RowValidator:
                 Intake.model_validate({_PAIR[0]: age, _PAIR[1]: onset})
                 hit = ()
             except ValidationError as exc:
-                hit = tuple(_problem(err) for err in exc.errors())
+                hit = tuple(problem_from_error(err) for err in exc.errors())
             if len(self._pairs) >= self.max_cached:
                 self._pairs.clear()
             self._pairs[(age, onset)] = hit

@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import types
 import typing
 from dataclasses import dataclass
 from typing import Any, Literal, Union
@@ -389,11 +388,12 @@ def parse_intake(data: Any) -> ParsedIntake:
     try:
         intake = Intake.model_validate(data)
     except ValidationError as exc:
-        return ParsedIntake(None, [_problem(err) for err in exc.errors()], [])
+        return ParsedIntake(None, [problem_from_error(err) for err in exc.errors()], [])
     return ParsedIntake(intake, [], soft_warnings(intake))
 
 
-def _problem(err: Any) -> Problem:
+def problem_from_error(err: Any) -> Problem:
+    """One pydantic validation error as a Problem that names the field and a plain reason."""
     field = ".".join(str(part) for part in err["loc"][:1]) or "(answers)"
     spec = FIELDS.get(field)
     kind = err["type"]

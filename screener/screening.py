@@ -10,7 +10,7 @@ from typing import Any, Literal, Sequence
 from . import conditions as C
 from .engine import DurableEngine, Engine, ReferenceEngine
 from .facts import FactSet, build_facts, describer
-from .intake import Intake, ParsedIntake, parse_intake
+from .intake import Intake, ParsedIntake
 from .models import KIND_ORDER, Criteria, Finding, Report
 from .rulebook import Rulebook, default_rulebook
 
@@ -78,10 +78,6 @@ class Screener:
             raise ValueError(f"{len(intakes)} intakes but {len(metas)} metas")
         return [self._report(intake, factset, fired, meta)
                 for intake, (factset, fired), meta in zip(intakes, self.fired(intakes), metas)]
-
-    def screen_answers(self, answers: Any, row: int | None = None) -> Report:
-        """Validate raw answers and score them; an invalid intake gives an 'invalid' report."""
-        return self.screen_parsed(parse_intake(answers), row=row)
 
     def screen_parsed(self, parsed: ParsedIntake, row: int | None = None,
                       respondent_id: str | None = None) -> Report:
