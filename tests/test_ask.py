@@ -8,10 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
 from screener import ask as ask_module
-from screener.cli import main
 from screener.questionnaire import default_questionnaire
 from screener.render import DISCLAIMER, HEADINGS
 
@@ -46,8 +45,9 @@ def lines_for(answers: dict[str, str]) -> list[str]:
     return out
 
 
-def run(lines: list[str], *args: str):
-    return CliRunner().invoke(main, ["ask", *args], input="\n".join(lines) + "\n")
+def run(lines: list[str], *args: str, code: int = 0):
+    """`screener ask ARGS` with these lines piped in; fails unless it exits with `code` and nothing escaped."""
+    return invoke(["ask", *args], code=code, input="\n".join(lines) + "\n")
 
 
 def position(qid: str, answers: dict[str, str] = PERSON) -> int:
@@ -83,7 +83,7 @@ def test_whole_questionnaire_piped_writes_answers_that_score_accepts(tmp_path):
     assert saved["ferritin_ng_ml"] == 30 and saved["medications"] == ["sertraline 50 mg", "atorvastatin"]
     assert "hemoglobin_g_dl" not in saved  # skipped answers are left out
     # round trip: score reads the answers file and finds the same as the report written by ask
-    scored = CliRunner().invoke(main, ["score", str(out), "--format", "json"])
+    scored = invoke(["score", str(out), "--format", "json"])
     assert scored.exit_code == 0, scored.output
     from_score, from_ask = json.loads(scored.stdout), json.loads(report.read_text())
     assert from_score["findings"] == from_ask["findings"]
@@ -100,7 +100,7 @@ def test_report_out_markdown_by_extension(tmp_path):
 
 
 def test_report_out_with_an_unknown_extension_is_a_usage_error(tmp_path):
-    result = run([], "--report-out", str(tmp_path / "report.pdf"))
+    result = run([], "--report-out", str(tmp_path / "report.pdf"), code=2)
     assert result.exit_code == 2 and "use .json, .md, .markdown" in result.output
 
 
@@ -212,8 +212,7 @@ def test_back_at_a_review_change_returns_to_the_review(tmp_path):
 def test_end_of_input_saves_progress_and_resume_continues(tmp_path):
     lines = lines_for(PERSON)
     half = position("ferritin_ng_ml")
-    runner = CliRunner()
-    first = runner.invoke(main, ["ask"], input="\n".join(lines[:half]) + "\n")
+    first = run(lines[:half], code=1)  # input ends mid-questionnaire: progress saved, exit 1
     assert first.exit_code == 1
     assert "Progress saved to screener-progress.json" in first.stderr
     assert "screener ask --resume screener-progress.json" in first.stderr
@@ -222,15 +221,15 @@ def test_end_of_input_saves_progress_and_resume_continues(tmp_path):
     assert oct(os.stat("screener-progress.json").st_mode & 0o777) == "0o600"
     assert [p.name for p in Path(".").iterdir()] == ["screener-progress.json"]  # no temp file left
 
-    second = runner.invoke(main, ["ask", "--resume", "screener-progress.json", "--answers-out", "a.json"],
-                           input="\n".join([*lines[half:], ""]) + "\n")
+    second = run([*lines[half:], ""], "--resume", "screener-progress.json", "--answers-out", "a.json")
     assert second.exit_code == 0, second.output
     assert "Continuing from screener-progress.json" in second.stdout
     saved = json.loads(Path("a.json").read_text())
     assert saved["age_years"] == 52 and saved["ferritin_ng_ml"] == 30 and saved["smoker"] is False
 
     # a second interrupted run does not overwrite the first progress file
-    third = runner.invoke(main, ["ask"], input="p2\n")
+    third = run(["p2"], code=1)
+    assert third.exit_code == 1
     assert "Progress saved to screener-progress-2.json" in third.stderr
 
 
@@ -246,15 +245,14 @@ def test_ctrl_c_saves_progress_to_the_resumed_file(tmp_path, monkeypatch):
     monkeypatch.setattr("builtins.input", fake_input)
     path = tmp_path / "progress.json"
     ask_module.save_progress(path, Q, {"respondent_id": "x"})
-    result = CliRunner().invoke(main, ["ask", "--resume", str(path)])
+    result = invoke(["ask", "--resume", str(path)], code=ask_module.EXIT_INTERRUPTED)
     assert result.exit_code == ask_module.EXIT_INTERRUPTED
     assert f"Stopped. Progress saved to {path}" in result.stderr
     assert len(json.loads(path.read_text())["answers"]) == 6
 
 
 def test_nothing_answered_nothing_saved(tmp_path):
-    runner = CliRunner()
-    result = runner.invoke(main, ["ask"], input="")
+    result = invoke(["ask"], input="", code=1)
     assert result.exit_code == 1 and "nothing saved" in result.stderr
     assert not list(Path(".").iterdir())
 
@@ -271,7 +269,7 @@ def test_nothing_answered_nothing_saved(tmp_path):
 def test_bad_resume_file_is_refused_naming_the_problem(tmp_path, content, expected):
     path = tmp_path / "progress.json"
     path.write_text(content)
-    result = run([], "--resume", str(path))
+    result = run([], "--resume", str(path), code=1)
     assert result.exit_code == 1 and expected in result.stderr
     assert "Traceback" not in result.output
 
@@ -282,7 +280,7 @@ def test_no_colour_codes_when_not_a_terminal():
 
 
 def test_output_folder_must_exist_before_any_question(tmp_path):
-    result = run([], "--answers-out", str(tmp_path / "missing" / "answers.json"))
+    result = run([], "--answers-out", str(tmp_path / "missing" / "answers.json"), code=2)
     assert result.exit_code == 2 and "does not exist" in result.stderr and "Question 1" not in result.stdout
 
 
@@ -295,7 +293,7 @@ def test_answers_are_kept_when_the_answers_file_cannot_be_written(tmp_path, monk
         real(path, data)
 
     monkeypatch.setattr(ask_module, "write_atomic", refuse)
-    result = run([*lines_for(PERSON), ""], "--answers-out", str(tmp_path / "answers.json"))
+    result = run([*lines_for(PERSON), ""], "--answers-out", str(tmp_path / "answers.json"), code=1)
     assert result.exit_code == 1
     assert "cannot write: Permission denied" in result.stderr
     assert "The answers are saved to screener-progress.json" in result.stderr

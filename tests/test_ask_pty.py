@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -29,12 +30,18 @@ ANSWERS = {
 QUESTION_TEXTS = [q.text for q in Q.questions]
 
 
+def default_sigint() -> None:
+    """In the child before exec: Ctrl-C interrupts again. A process started in the background
+    inherits SIGINT as ignored, and then `sendintr()` would do nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(tmp_path: Path, *args: str):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": "200", "LINES": "50",
            "TERM": "xterm"}
     env.pop("FORCE_COLOR", None)
     return pexpect.spawn(sys.executable, ["-m", "screener", "ask", *args], cwd=str(tmp_path), env=env,
-                         encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200))
+                         encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200), preexec_fn=default_sigint)
 
 
 def next_question(child) -> str | None:
@@ -86,7 +93,8 @@ def test_whole_questionnaire_in_a_terminal(tmp_path):
         child.expect(pexpect.EOF)
     finally:
         child.close()
-    assert child.exitstatus == 0, child.before
+    assert child.exitstatus == 0 and child.signalstatus is None, child.before
+    assert "Traceback" not in transcript.getvalue()
     assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", transcript.getvalue())  # NO_COLOR: no colours
     answers = json.loads((tmp_path / "answers.json").read_text())
     assert answers["smoker"] is True and answers["age_years"] == 52 and answers["urge_to_move"] is True
@@ -96,6 +104,7 @@ def test_whole_questionnaire_in_a_terminal(tmp_path):
 
 def test_ctrl_c_saves_progress_and_resume_continues(tmp_path):
     child = spawn(tmp_path)
+    child.logfile_read = transcript = io.StringIO()
     try:
         for _ in range(3):  # respondent id, age, sex
             qid = next_question(child)
@@ -106,11 +115,13 @@ def test_ctrl_c_saves_progress_and_resume_continues(tmp_path):
         child.expect(pexpect.EOF)
     finally:
         child.close()
-    assert child.exitstatus == 130
+    assert child.exitstatus == 130 and child.signalstatus is None, child.before
+    assert "Traceback" not in transcript.getvalue()
     saved = json.loads((tmp_path / "screener-progress.json").read_text())["answers"]
     assert saved == {"respondent_id": "pty-1", "age_years": 52, "sex": "female"}
 
     child = spawn(tmp_path, "--resume", "screener-progress.json")
+    child.logfile_read = transcript
     try:
         child.expect_exact("Continuing from screener-progress.json (3 answers so far)")
         assert next_question(child) == "urge_to_move"
@@ -118,4 +129,5 @@ def test_ctrl_c_saves_progress_and_resume_continues(tmp_path):
         child.expect(pexpect.EOF)
     finally:
         child.close()
-    assert child.exitstatus == 130
+    assert child.exitstatus == 130 and child.signalstatus is None, child.before
+    assert "Traceback" not in transcript.getvalue()

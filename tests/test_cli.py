@@ -7,16 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from screener.cli import main
+from helpers import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 
 
-def run(*args: str, stdin: str | None = None):
-    return CliRunner().invoke(main, list(args), input=stdin)
+def run(*args: str, stdin: str | None = None, code: int = 0):
+    """Run `screener ARGS`; fails unless it exits with `code` and no exception escaped."""
+    return invoke(list(args), code=code, input=stdin)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
@@ -57,7 +56,7 @@ def test_score_reads_stdin_and_both_engines_agree():
 def test_bad_input_exits_1_with_one_line_per_problem(tmp_path, content, expected):
     path = tmp_path / "answers.json"
     path.write_text(content)
-    result = run("score", str(path))
+    result = run("score", str(path), code=1)
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -69,7 +68,7 @@ def test_stderr_names_field_and_reason_but_never_the_answer(tmp_path):
     path = tmp_path / "answers.json"
     path.write_text('{"ferritin_ng_ml": "Jane Doe", "age_years": 40, "onset_age_years": 57, "sex": "x1y",'
                     ' "weight_kg": "70 stone", "tsat_percent": "12,75"}')
-    result = run("score", str(path))
+    result = run("score", str(path), code=1)
     assert result.exit_code == 1
     assert {line.split(": ")[1] for line in result.stderr.splitlines()} == {
         "ferritin_ng_ml", "onset_age_years", "sex", "weight_kg", "tsat_percent"}
@@ -86,24 +85,24 @@ def test_stderr_names_field_and_reason_but_never_the_answer(tmp_path):
 
 
 def test_stdin_is_named_in_errors():
-    result = run("score", "-", stdin='{"ferritin_ng_ml": "abc"}')
+    result = run("score", "-", stdin='{"ferritin_ng_ml": "abc"}', code=1)
     assert result.exit_code == 1 and result.stderr.startswith("stdin: ferritin_ng_ml:")
 
 
 def test_several_problems_give_several_lines(tmp_path):
     path = tmp_path / "answers.json"
     path.write_text('{"ferritin_ng_ml": "abc", "pregnancy_trimester": 5}')
-    result = run("score", str(path))
+    result = run("score", str(path), code=1)
     assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 2
 
 
 def test_missing_file_is_an_input_problem(tmp_path):
-    result = run("score", str(tmp_path / "nope.json"))
+    result = run("score", str(tmp_path / "nope.json"), code=1)
     assert result.exit_code == 1 and "cannot read: No such file" in result.stderr
 
 
 def test_unknown_option_is_a_usage_error():
-    assert run("score", "--format", "pdf", str(EXAMPLES[0])).exit_code == 2
+    assert run("score", "--format", "pdf", str(EXAMPLES[0]), code=2).exit_code == 2
 
 
 def test_rules_text_and_json(rulebook):

@@ -83,10 +83,9 @@ def test_loader_refuses_a_questionnaire_that_disagrees_with_intake(tmp_path, cha
 
 
 def test_check_command_fails_when_the_questionnaire_is_broken(tmp_path, monkeypatch):
-    from click.testing import CliRunner
+    from helpers import invoke
 
     from screener import questionnaire
-    from screener.cli import main
 
     data = yaml.safe_load(questionnaire_path().read_text(encoding="utf-8"))
     data["questions"] = [q for q in data["questions"] if q["id"] != "smoker"]
@@ -94,7 +93,7 @@ def test_check_command_fails_when_the_questionnaire_is_broken(tmp_path, monkeypa
     monkeypatch.setattr(questionnaire, "questionnaires_dir", lambda: tmp_path)
     questionnaire.default_questionnaire.cache_clear()
     try:
-        result = CliRunner().invoke(main, ["check"])
+        result = invoke(["check"], code=1)  # exit 1: the questionnaire has problems
     finally:
         questionnaire.default_questionnaire.cache_clear()
     assert result.exit_code == 1
