@@ -23,7 +23,7 @@ from typing import Any, Callable
 import orjson
 
 from .batch_output import KIND_COLUMNS, AtomicOutput, CsvRows, header_line, problems_text
-from .csv_input import Chunk, InputError, InputFile, open_input
+from .csv_input import Chunk, InputError, InputFile, csv_records, open_input, split_lines
 from .mapping import ColumnPlan, Mapping, field_for, map_keys, plan_columns, suggest
 from .models import Report
 from .render import to_json
@@ -46,7 +46,8 @@ class Settings:
 
 @dataclass
 class Tally:
-    rows: int = 0
+    rows: int = 0   # respondents: one output row each
+    blank: int = 0  # blank lines: no respondent, no output row
     ok: int = 0
     invalid: int = 0
     error: int = 0
@@ -55,6 +56,7 @@ class Tally:
 
     def add(self, other: Tally) -> None:
         self.rows += other.rows
+        self.blank += other.blank
         self.ok += other.ok
         self.invalid += other.invalid
         self.error += other.error
@@ -63,7 +65,7 @@ class Tally:
 
     def lines(self, top: int = 5) -> list[str]:
         out = [f"rows: {self.rows}, ok: {self.ok}, invalid: {self.invalid}, error: {self.error}, "
-               f"with warnings: {self.warned}"]
+               f"with warnings: {self.warned}, blank lines skipped: {self.blank}"]
         if self.findings:
             common = ", ".join(f"{code} ({count})" for code, count in self.findings.most_common(top))
             out.append(f"most frequent findings: {common}")
@@ -76,30 +78,36 @@ class Row:
     respondent_id: str
     answers: dict[str, Any] | None
     problems: list[tuple[str, str]]
+    blank: bool = False  # a wholly blank line: not a respondent
+
+
+def _blank(row: int) -> Row:
+    return Row(row, str(row), None, [], blank=True)
 
 
 # -- reading rows (workers, and the parent for rows that killed a worker) -------------------------
 
 def read_rows(settings: Settings, chunk: Chunk) -> list[Row]:
+    """The chunk's records as rows; a wholly blank line (or a record of empty cells) is marked blank."""
     if settings.input_format == "jsonl":
-        return [_json_row(settings, chunk.start_row + i, line) for i, line in enumerate(_lines(chunk.text))]
+        return [_json_row(settings, chunk.start_row + i, line) for i, line in enumerate(split_lines(chunk.text))]
     plan = settings.plan
     assert plan is not None
     rows = []
     for i, cells in enumerate(csv.reader(io.StringIO(chunk.text, newline=""), delimiter=settings.delimiter)):
         row = chunk.start_row + i
-        if len(cells) != plan.width:
+        if not any(cell.strip() for cell in cells):
+            rows.append(_blank(row))
+        elif len(cells) != plan.width:
             rows.append(_ragged_row(plan, row, cells))
-            continue
-        answers, problems = plan.answers(cells)
-        rows.append(Row(row, _respondent_id(answers) or str(row), answers, problems))
+        else:
+            answers, problems = plan.answers(cells)
+            rows.append(Row(row, _respondent_id(answers) or str(row), answers, problems))
     return rows
 
 
 def _ragged_row(plan: ColumnPlan, row: int, cells: list[str]) -> Row:
     """A row with too many or too few cells: invalid, with its respondent id when its column is there."""
-    if not cells:
-        return Row(row, str(row), None, [(ROW, "the line is empty")])
     problem = f"has {len(cells)} cell{'s' if len(cells) != 1 else ''} but the header has {plan.width}"
     if any("\n" in cell or "\r" in cell for cell in cells):
         problem += "; a quoted cell holds a line break: is a quote misplaced?"
@@ -107,16 +115,9 @@ def _ragged_row(plan: ColumnPlan, row: int, cells: list[str]) -> Row:
     return Row(row, _respondent_id(plan.answers(fitted)[0]) or str(row), None, [(ROW, problem)])
 
 
-def _lines(text: str) -> list[str]:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
-
-
 def _json_row(settings: Settings, row: int, line: str) -> Row:
     if not line.strip():
-        return Row(row, str(row), None, [(ROW, "the line is empty")])
+        return _blank(row)
     try:
         data = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
@@ -134,15 +135,11 @@ def _respondent_id(answers: dict[str, Any]) -> str | None:
 
 
 def split_records(settings: Settings, chunk: Chunk) -> list[Chunk]:
-    """One chunk per record (to retry a chunk record by record)."""
-    if settings.input_format == "jsonl":
-        return [Chunk(chunk.start_row + i, 1, line + "\n") for i, line in enumerate(_lines(chunk.text))]
-    out = []
-    for i, cells in enumerate(csv.reader(io.StringIO(chunk.text, newline=""), delimiter=settings.delimiter)):
-        buffer = io.StringIO()
-        csv.writer(buffer, delimiter=settings.delimiter, lineterminator="\n").writerow(cells)
-        out.append(Chunk(chunk.start_row + i, 1, buffer.getvalue()))
-    return out
+    """One chunk per record, each its exact text (to retry a chunk record by record)."""
+    lines = split_lines(chunk.text)
+    records = [[line] for line in lines] if settings.input_format == "jsonl" else \
+        csv_records(lines, settings.delimiter)
+    return [Chunk(chunk.start_row + i, 1, "".join(record)) for i, record in enumerate(records)]
 
 
 # -- formatting --------------------------------------------------------------------------------
@@ -173,6 +170,9 @@ def error_output(settings: Settings, stamp: dict[str, str], chunk: Chunk, reason
     """Rows that could not be scored at all: status "error" with the reason."""
     formatter, tally = _Formatter(settings.output, stamp), Tally()
     for row in read_rows(settings, chunk):
+        if row.blank:
+            tally.blank += 1
+            continue
         formatter.failed(row, "error", [{"field": ROW, "message": reason}])
         tally.rows += 1
         tally.error += 1
@@ -202,6 +202,9 @@ class ChunkScorer:
         for row in read_rows(self.settings, chunk):
             if self.fault:
                 self.fault.trip(row.row)
+            if row.blank:
+                tally.blank += 1
+                continue
             tally.rows += 1
             parsed = self.validator.parse(row.answers) if row.answers is not None else None
             errors = [{"field": f, "message": m} for f, m in row.problems]
@@ -296,6 +299,7 @@ class BatchOptions:
     delimiter: str | None = None
     engine: str = "durable"
     progress: bool = False
+    worker_timeout: float = 300.0
 
 
 def prepare(options: BatchOptions, note: Callable[[str], None]) -> tuple[InputFile, Settings]:
@@ -346,12 +350,12 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
 
     source, settings = prepare(options, note)
     stamp = default_rulebook().stamp
-    jobs = options.jobs or os.cpu_count() or 1
-    pool = OrderedPool(jobs, ChunkScorer, (settings,), lambda chunk: split_records(settings, chunk),
-                       lambda chunk, reason: error_output(settings, stamp, chunk, reason))
+    pool = OrderedPool(options.jobs or os.cpu_count() or 1, ChunkScorer, (settings,),
+                       lambda chunk: split_records(settings, chunk),
+                       lambda chunk, reason: error_output(settings, stamp, chunk, reason), options.worker_timeout)
     tally = Tally()
     try:
-        output = AtomicOutput(options.output)
+        output = AtomicOutput(options.output, [p for p in (options.input, options.mapping) if p and p != "-"])
     except BaseException:
         source.close()
         raise
@@ -370,10 +374,20 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
         raise
     finally:
         source.close()
+    if source.spans:
+        note(_spans_note(source.spans))
     if pool.deaths:
-        note(f"{pool.deaths} worker process(es) died and were replaced; their rows were scored again one by one"
-             + ("; see the rows with status error" if tally.error else ""))
+        note(f"{pool.deaths} worker process(es) died or stalled and were replaced; their rows were scored again "
+             "one by one" + ("; see the rows with status error" if tally.error else ""))
     return tally
+
+
+def _spans_note(spans: list[tuple[int, int, int]], shown: int = 5) -> str:
+    """Rows whose quoted cells run over several lines (a misplaced quote takes in the rows after it)."""
+    listed = ", ".join(f"row {row} (lines {first}-{last})" for row, first, last in spans[:shown])
+    more = f" and {len(spans) - shown} more" if len(spans) > shown else ""
+    return (f"{listed}{more}: a quoted cell runs over several lines of the file; if a quote is misplaced there, "
+            "the lines after it were read into that cell instead of as rows")
 
 
 class _progress:

@@ -150,29 +150,35 @@ def ask(answers_out: str | None, report_out: str | None, resume: str | None) -> 
               help="CSV delimiter [default: detected from the header].")
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
               help="Rule engine (the reference evaluator gives identical findings).")
+@click.option("--worker-timeout", type=click.FloatRange(min=0.1), default=300, show_default=True, metavar="SECONDS",
+              help="A worker process that makes no progress on a chunk for this long is stopped; its rows are "
+                   "retried one by one.")
 def batch(input_path: str, output: str | None, fmt: str, mapping: str | None, jobs: int | None, strict: bool,
-          quiet: bool, delimiter: str | None, engine: str) -> None:
+          quiet: bool, delimiter: str | None, engine: str, worker_timeout: float) -> None:
     """Score every row of INPUT (CSV or JSON Lines; '-' reads stdin), one output row per input row.
 
     Rows that fail validation are kept with status invalid and their errors; a summary goes
-    to stderr. Exit 0, or 1 with --strict when any row is not ok; 2 when the file cannot be read.
+    to stderr. Exit 0, or 1 with --strict when any row is not ok; 2 when the file cannot be read
+    or the output cannot be written; 130 on Ctrl-C, 143 on SIGTERM, 129 on SIGHUP.
     """
     import os
 
-    try:  # the imports take a moment: Ctrl-C during them is an interruption like any other
-        from .batch import BatchOptions, InputError, run_batch
-        from .workers import WorkersFailed
-    except KeyboardInterrupt:
-        fail("interrupted: no output written", 130)
+    try:  # Ctrl-C, SIGTERM or SIGHUP, even while the modules load, end the run the same way
+        from .workers import Stopped, WorkersFailed, stop_on_signals
 
-    options = BatchOptions(input_path, output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
-                           engine, progress=not quiet and sys.stderr.isatty())
-    try:
-        tally = run_batch(options, lambda line: click.echo(f"note: {line}", err=True))
-    except InputError as exc:
-        fail(str(exc), 2)
-    except WorkersFailed as exc:
-        fail(f"stopped: {exc}; no output written", 1)
+        with stop_on_signals():
+            from .batch import BatchOptions, InputError, run_batch
+
+            options = BatchOptions(input_path, output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
+                                   engine, progress=not quiet and sys.stderr.isatty(), worker_timeout=worker_timeout)
+            try:
+                tally = run_batch(options, lambda line: click.echo(f"note: {line}", err=True))
+            except InputError as exc:
+                fail(str(exc), 2)
+            except WorkersFailed as exc:
+                fail(f"stopped: {exc}; no output written", 1)
+    except Stopped as exc:
+        fail(f"stopped by {exc.name}: no output written", 128 + exc.signum)
     except KeyboardInterrupt:
         fail("interrupted: no output written", 130)
     except BrokenPipeError:  # the reader of stdout went away (e.g. `| head`): stop quietly

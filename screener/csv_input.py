@@ -6,9 +6,11 @@
   change the encoding midway.
 - Format: JSON Lines when the first non-blank character is `{`, CSV otherwise.
 - Delimiter: `,` `;` tab or `|`, whichever the header line holds most of (outside quotes).
+- Lines end at LF, CR or CRLF, the same in the parent and in the workers (`split_lines`).
 - Chunks: the raw text of whole records (quoted cells may hold line breaks), with the number
-  of records and the row number of the first; workers parse them again. Row 1 is the first
-  record after the header (for JSON Lines, the first line).
+  of records and the row number of the first; workers parse them again. Row numbers are those
+  a spreadsheet shows less one for the header: row 1 is the first record after the header,
+  and blank lines keep their numbers. For JSON Lines, the row is the line number.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator
 
 import orjson
 
@@ -38,8 +40,45 @@ class InputError(ValueError):
 @dataclass
 class Chunk:
     start_row: int
-    count: int
+    count: int  # records, blank ones included
     text: str
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split as the file reader splits them (LF, CR or CRLF)."""
+    return list(io.StringIO(text, newline=""))
+
+
+def csv_records(lines: Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    """The raw lines of each CSV record (a quoted cell may hold line breaks), exactly as written.
+
+    csv.Error propagates (a cell over the field limit, a quote never closed at the end).
+    """
+    taken: list[str] = []
+
+    def feed() -> Iterator[str]:
+        for line in lines:
+            taken.append(line)
+            yield line
+
+    for _ in csv.reader(feed(), delimiter=delimiter):
+        yield taken[:]
+        taken.clear()
+
+
+class _Counted:
+    """An iterator of lines that counts them (line 1 is the file's first line)."""
+
+    def __init__(self, lines: Iterator[str]):
+        self.lines, self.number = lines, 0
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.number += 1
+        return line
 
 
 @dataclass
@@ -52,62 +91,71 @@ class InputFile:
     delimiter: str = ","
     header: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # warnings about the file, for stderr
-    _lines: Iterator[str] | None = None
+    text: IO[str] | None = None       # the decoded stream (closing it closes `binary`)
+    lines: _Counted | None = None
+    pending: list[str] = field(default_factory=list)  # lines read ahead (JSON Lines: up to the first object)
+    spans: list[tuple[int, int, int]] = field(default_factory=list)  # (row, first line, last line)
 
     def chunks(self, rows: int) -> Iterator[Chunk]:
         """Whole records, `rows` at a time (a chunk grows past a line break inside quotes)."""
-        assert self._lines is not None
-        lines, start = self._lines, 1
+        assert self.lines is not None
+        lines = chain(self.pending, self.lines)
+        start = 1
         while True:
             block = list(islice(lines, rows))
             if not block:
                 return
-            text = "".join(block)
-            if self.format == "jsonl" or '"' not in text:
-                count = len(block)
+            if self.format == "jsonl":
+                text, count = "".join(block), len(block)
+            elif '"' not in "".join(block):
+                _check_cell_sizes(self.name, block, start)
+                text, count = "".join(block), len(block)
             else:
-                try:
-                    text, count = _whole_records(block, lines, self.delimiter, start)
-                except InputError as exc:
-                    raise InputError(f"{self.name}: {exc}") from None
+                text, count = self._whole_records(block, lines, start)
             yield Chunk(start, count, text)
             start += count
 
+    def _whole_records(self, block: list[str], rest: Iterator[str], start: int) -> tuple[str, int]:
+        """The block's records, completed from `rest` when a quoted cell runs past the block.
+
+        A quoted cell still open at the end of the file is an error: it would take in every line
+        after it as one cell, and those rows would be lost without a word. A record over several
+        lines is noted in `spans` (a misplaced quote shows up there).
+        """
+        assert self.lines is not None
+        before = self.lines.number - len(block)  # the line number before the block's first line
+        texts: list[str] = []
+        taken = count = 0
+        try:
+            for record in csv_records(chain(block, rest), self.delimiter):
+                count += 1
+                taken += len(record)
+                texts.extend(record)
+                if len(record) > 1:
+                    self.spans.append((start + count - 1, before + taken - len(record) + 1, before + taken))
+                    if _open_quote("".join(record), self.delimiter):
+                        raise InputError(f"{self.name}: row {start + count - 1}: a quoted cell opens there and is "
+                                         f"never closed, so the {len(record) - 1} line{'s' if len(record) > 2 else ''}"
+                                         " after it would be read into that cell; close the quote")
+                if taken >= len(block):
+                    break
+        except csv.Error as exc:
+            raise InputError(f"{self.name}: row {start + count}: cannot be read as CSV ({exc}); "
+                             "is a quote never closed?") from None
+        return "".join(texts), count
+
     def close(self) -> None:
-        self.binary.close()
+        (self.text or self.binary).close()
 
 
-def _whole_records(block: list[str], rest: Iterator[str], delimiter: str, start: int) -> tuple[str, int]:
-    """The block's records, completed from `rest` when a quoted cell runs past the block.
-
-    A quoted cell still open at the end of the file is an error: it would take in every line
-    after it as one cell, and those rows would be lost without a word.
-    """
-    taken: list[str] = []
-    ended = False
-
-    def feed() -> Iterator[str]:
-        nonlocal ended
-        for line in chain(block, rest):
-            taken.append(line)
-            yield line
-        ended = True
-
-    count = first_line = 0  # first_line: where the current record starts in `taken`
-    try:
-        for _ in csv.reader(feed(), delimiter=delimiter):
-            count += 1
-            after = len(taken) - first_line - 1  # lines taken in after the record's first line
-            if ended and after and _open_quote("".join(taken[first_line:]), delimiter):
-                raise InputError(f"row {start + count - 1}: a quoted cell opens there and is never closed, so the "
-                                 f"{after} line{'s' if after > 1 else ''} after it would be read into that cell; "
-                                 "close the quote")
-            if len(taken) >= len(block):
-                break
-            first_line = len(taken)
-    except csv.Error as exc:
-        raise InputError(f"row {start + count}: cannot be read as CSV ({exc}); is a quote never closed?") from None
-    return "".join(taken), count
+def _check_cell_sizes(name: str, block: list[str], start: int) -> None:
+    """Refuse an unquoted cell over the field limit (the csv module would raise in a worker)."""
+    if sum(map(len, block)) <= FIELD_LIMIT:
+        return
+    for i, line in enumerate(block):
+        if len(line) > FIELD_LIMIT:
+            raise InputError(f"{name}: row {start + i}: a cell holds more than {FIELD_LIMIT:,} characters, which no "
+                             "intake answer does; is this the right file?")
 
 
 def _open_quote(record: str, delimiter: str) -> bool:
@@ -149,11 +197,12 @@ def _settle(name: str, binary: IO[bytes], delimiter: str | None) -> InputFile:
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
     text = io.TextIOWrapper(binary, encoding=encoding, newline="")
-    lines = iter(text)
-    first = ""
+    lines = _Counted(iter(text))
+    first, blank = "", []
     for first in lines:
         if first.strip():
             break
+        blank.append(first)
     if not first.strip():
         raise InputError(f"{name}: the file is empty; expected a header row and one row per respondent")
     if first.lstrip().startswith("{"):
@@ -162,16 +211,18 @@ def _settle(name: str, binary: IO[bytes], delimiter: str | None) -> InputFile:
         except orjson.JSONDecodeError:
             record = None
         if not isinstance(record, dict):
-            raise InputError(f"{name}: line 1 is not a JSON object; expected JSON Lines (one object per line)")
+            raise InputError(f"{name}: line {lines.number} is not a JSON object; expected JSON Lines "
+                             "(one object per line)")
         return InputFile(name, binary, size, encoding, "jsonl", header=[str(k) for k in record], notes=notes,
-                         _lines=chain([first], lines))
+                         text=text, lines=lines, pending=[*blank, first])
     if delimiter is None:
         delimiter = sniff_delimiter(first)
     try:
         header = next(csv.reader(chain([first], lines), delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(f"{name}: the header row cannot be read as CSV ({exc})") from None
-    return InputFile(name, binary, size, encoding, "csv", delimiter, [h.strip() for h in header], notes, lines)
+    return InputFile(name, binary, size, encoding, "csv", delimiter, [h.strip() for h in header], notes,
+                     text=text, lines=lines)
 
 
 def _encoding(name: str, binary: IO[bytes]) -> tuple[str, list[str]]:

@@ -7,32 +7,84 @@ a fresh worker takes over and the task is split (`split(task)`: one task per rec
 again record by record; a record that still kills its worker gets `on_dead(task, reason)` as
 its result. Results come back in task order; memory holds at most `2 * jobs` tasks.
 
-Workers ignore Ctrl-C; the parent stops them (and raises KeyboardInterrupt to its caller).
+A worker that makes no progress on a task for `timeout` seconds is treated as dead. Workers
+start as tasks need them (never more than there are tasks), ignore Ctrl-C and the parent's
+stop signals (the parent stops them, and raises KeyboardInterrupt or Stopped to its caller),
+hold no end of any pipe but their own, and exit when the parent dies, even by SIGKILL.
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing as mp
+import os
 import signal
 import sys
+import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
 
 MAX_DEATHS_IN_A_ROW = 8  # with no task finished in between: the workers cannot run at all
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_FORK_BLOCKED = {signal.SIGINT, *STOP_SIGNALS}
 _CAN_MASK = hasattr(signal, "pthread_sigmask")
+_PR_SET_PDEATHSIG = 1
 
 
 class WorkersFailed(RuntimeError):
     """Workers die before finishing any task: a broken installation, not a bad row."""
 
 
-def _worker_main(conn: Connection, init: Callable[..., Callable[[Any], Any]], args: tuple[Any, ...]) -> None:
+class Stopped(KeyboardInterrupt):
+    """The run was stopped by a signal (SIGTERM, SIGHUP): handled like Ctrl-C, exit 128 + signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise Stopped in the main thread, so the run ends
+    the way Ctrl-C ends it: workers stopped, temporary output removed."""
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this process when its parent dies (Linux), and go if it already has."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl: end of file on the pipe still stops the worker
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _worker_main(conn: Connection, inherited: list[Connection], parent: int,
+                 init: Callable[..., Callable[[Any], Any]], args: tuple[Any, ...]) -> None:
+    for other in inherited:  # the parent's ends of this and other workers' pipes: end of file
+        other.close()        # on this worker's pipe must come as soon as the parent is gone
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
     if _CAN_MASK:  # blocked by the parent while it forked (see OrderedPool._spawn)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORK_BLOCKED)
+    _die_with_parent(parent)
     try:
         handle = init(*args)
     except Exception as exc:  # reported on the first task, so that the parent sees why
@@ -64,6 +116,7 @@ class _Worker:
     process: Any
     conn: Connection
     task: tuple[int, int, Any, bool] | None = None  # (sequence, part, payload, single record)
+    since: float = 0.0                               # when the task was sent
 
 
 @dataclass
@@ -83,29 +136,37 @@ def describe_exit(code: int | None) -> str:
 
 class OrderedPool:
     def __init__(self, jobs: int, init: Callable[..., Callable[[Any], Any]], init_args: tuple[Any, ...],
-                 split: Callable[[Any], list[Any]], on_dead: Callable[[Any, str], Any]):
+                 split: Callable[[Any], list[Any]], on_dead: Callable[[Any, str], Any], timeout: float = 300.0):
         self.jobs = max(1, jobs)
         self.init, self.init_args = init, init_args
         self.split, self.on_dead = split, on_dead
+        self.timeout = timeout
         methods = mp.get_all_start_methods()
         self._ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+        self.workers: list[_Worker] = []
         self.deaths = 0
+        self.started = 0
 
     def _spawn(self) -> _Worker:
         sys.stdout.flush()  # a forked child flushes inherited std streams when it exits
         sys.stderr.flush()
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_worker_main, args=(child, self.init, self.init_args), daemon=True)
-        # Ctrl-C while forking would raise KeyboardInterrupt in the child before it ignores
-        # SIGINT (a traceback on the terminal): keep SIGINT pending until the fork is done.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if _CAN_MASK else None
+        inherited = [parent, *(worker.conn for worker in self.workers)] if self._ctx.get_start_method() == "fork" else []
+        process = self._ctx.Process(target=_worker_main, daemon=True,
+                                    args=(child, inherited, os.getpid(), self.init, self.init_args))
+        # A signal while forking would run the parent's handler in the child before it sets its
+        # own (a traceback on the terminal): keep them pending until the fork is done.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _FORK_BLOCKED) if _CAN_MASK else None
         try:
             process.start()
         finally:
             if blocked is not None:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
-        return _Worker(process, parent)
+        worker = _Worker(process, parent)
+        self.workers.append(worker)
+        self.started += 1
+        return worker
 
     def map(self, tasks: Iterable[Any]) -> Iterator[tuple[Any, list[Any]]]:
         """Yield (task, [results of its parts]) in task order."""
@@ -115,8 +176,7 @@ class OrderedPool:
         originals: dict[int, Any] = {}
         next_seq = next_out = 0
         exhausted = False
-        in_a_row = 0
-        workers = [self._spawn() for _ in range(self.jobs)]
+        self.in_a_row = 0
         try:
             while True:
                 while not exhausted and next_seq - next_out < 2 * self.jobs and len(queue) < self.jobs:
@@ -128,61 +188,85 @@ class OrderedPool:
                     queue.append((next_seq, 0, payload, False))
                     slots[next_seq], originals[next_seq] = _Slot(), payload
                     next_seq += 1
-                for index, worker in enumerate(workers):
-                    if worker.task is None and queue:
-                        item = queue.popleft()
-                        try:
-                            worker.conn.send(item[2])
-                        except (BrokenPipeError, ConnectionResetError, EOFError):  # died while idle
-                            queue.appendleft(item)
-                            workers[index] = self._replace(worker)
-                            continue
-                        worker.task = item
+                self._dispatch(queue)
                 while next_out in slots and len(slots[next_out].done) == slots[next_out].expected:
                     done = slots.pop(next_out).done
                     yield originals.pop(next_out), [done[part] for part in sorted(done)]
                     next_out += 1
                 if exhausted and not queue and next_out == next_seq:
                     return
-                busy = [w for w in workers if w.task is not None]
+                busy = [w for w in self.workers if w.task is not None]
                 if not busy:
                     continue
-                ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
-                for index, worker in enumerate(workers):
-                    if worker.task is None or (worker.conn not in ready and worker.process.sentinel not in ready):
-                        continue
-                    seq, part, payload, single = worker.task
-                    reason = None
-                    try:
-                        status, result = worker.conn.recv() if worker.conn.poll() else ("died", None)
-                    except (EOFError, ConnectionResetError, OSError):
-                        status, result = "died", None
-                    if status == "ok":
-                        slots[seq].done[part] = result
-                        worker.task = None
-                        in_a_row = 0
-                        continue
-                    if status == "failed":
-                        reason = f"scoring failed ({result})"
-                    worker.process.join(5)
-                    reason = reason or f"the scoring process stopped unexpectedly ({describe_exit(worker.process.exitcode)})"
-                    workers[index] = self._replace(worker)
-                    self.deaths += 1
-                    in_a_row += 1
-                    if in_a_row > MAX_DEATHS_IN_A_ROW:
-                        raise WorkersFailed(f"the scoring processes keep failing: {reason}")
-                    if single:
-                        slots[seq].done[part] = self.on_dead(payload, reason)
-                    else:  # run it again in fresh workers, one record at a time
-                        parts = self.split(payload)
-                        slots[seq].expected = len(parts)
-                        queue.extendleft(reversed([(seq, i, sub, True) for i, sub in enumerate(parts)]))
+                overdue = min(w.since for w in busy) + self.timeout
+                ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
+                                 timeout=max(0.0, overdue - time.monotonic())))
+                now = time.monotonic()
+                for worker in busy:
+                    if worker.conn in ready or worker.process.sentinel in ready:
+                        self._collect(worker, slots, queue)
+                    elif now - worker.since >= self.timeout:
+                        self._failed(worker, f"the scoring process made no progress for {self.timeout:g} s and "
+                                             "was stopped", slots, queue)
         finally:
-            self._stop(workers)
+            self._stop()
 
-    def _replace(self, worker: _Worker) -> _Worker:
+    def _dispatch(self, queue: deque[tuple[int, int, Any, bool]]) -> None:
+        """Send queued tasks to idle workers, starting workers (up to `jobs`) as tasks need them."""
+        while queue:
+            idle = next((w for w in self.workers if w.task is None), None)
+            if idle is None and len(self.workers) >= self.jobs:
+                return
+            worker = idle or self._spawn()
+            item = queue.popleft()
+            try:
+                worker.conn.send(item[2])
+            except (BrokenPipeError, ConnectionResetError, EOFError):  # died while idle
+                queue.appendleft(item)
+                self._retire(worker)
+                continue
+            worker.task, worker.since = item, time.monotonic()
+
+    def _collect(self, worker: _Worker, slots: dict[int, _Slot], queue: deque) -> None:
+        """A worker's pipe or sentinel is ready: its result, or its death."""
+        try:
+            status, result = worker.conn.recv() if worker.conn.poll() else ("died", None)
+        except (EOFError, ConnectionResetError, OSError):
+            status, result = "died", None
+        if status == "ok":
+            assert worker.task is not None
+            seq, part = worker.task[:2]
+            slots[seq].done[part] = result
+            worker.task = None
+            self.in_a_row = 0
+            return
+        if status == "failed":
+            reason = f"scoring failed ({result})"
+        else:
+            worker.process.join(5)
+            reason = f"the scoring process stopped unexpectedly ({describe_exit(worker.process.exitcode)})"
+        self._failed(worker, reason, slots, queue)
+
+    def _failed(self, worker: _Worker, reason: str, slots: dict[int, _Slot], queue: deque) -> None:
+        """The worker died, failed or stalled on its task: retire it, and run the task again record
+        by record (or, for a single record, give it `on_dead`)."""
+        assert worker.task is not None
+        seq, part, payload, single = worker.task
+        self._retire(worker)
+        self.deaths += 1
+        self.in_a_row += 1
+        if self.in_a_row > MAX_DEATHS_IN_A_ROW:
+            raise WorkersFailed(f"the scoring processes keep failing: {reason}")
+        if single:
+            slots[seq].done[part] = self.on_dead(payload, reason)
+        else:
+            parts = self.split(payload)
+            slots[seq].expected = len(parts)
+            queue.extendleft(reversed([(seq, i, sub, True) for i, sub in enumerate(parts)]))
+
+    def _retire(self, worker: _Worker) -> None:
+        self.workers.remove(worker)
         self._kill(worker)
-        return self._spawn()
 
     @staticmethod
     def _kill(worker: _Worker) -> None:
@@ -191,13 +275,14 @@ class OrderedPool:
         worker.process.join(5)
         worker.conn.close()
 
-    def _stop(self, workers: list[_Worker]) -> None:
-        for worker in workers:
+    def _stop(self) -> None:
+        for worker in self.workers:
             if worker.task is None and worker.process.is_alive():
                 try:
                     worker.conn.send(None)
                 except OSError:
                     pass
-        for worker in workers:
+        for worker in self.workers:
             worker.process.join(2 if worker.task is None else 0)
             self._kill(worker)
+        self.workers.clear()

@@ -9,18 +9,18 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
 from screener.batch_output import COLUMNS, safe_cell
-from screener.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "batch"
 EXAMPLES = ROOT / "examples"
 
 
-def run(*args: str, stdin: str | bytes | None = None):
-    return CliRunner().invoke(main, ["batch", *args], input=stdin)
+def run(*args: str, stdin: str | bytes | None = None, code: int = 0):
+    """`screener batch ARGS`, checked: the exit code and no escaped exception."""
+    return invoke(["batch", *args], input=stdin, code=code)
 
 
 def rows_of(text: str) -> list[dict[str, str]]:
@@ -104,7 +104,7 @@ def test_invalid_rows_name_field_and_reason_and_the_batch_goes_on(name, row, fie
     bad = rows[row - 1]
     assert bad["status"] == "invalid" and f"{field}: {reason}" in bad["errors"]
     assert rows[0]["status"] == "ok"
-    assert run(str(FIXTURES / f"{name}.csv"), "--strict").exit_code == 1
+    assert run(str(FIXTURES / f"{name}.csv"), "--strict", code=1)
 
 
 def test_duplicate_header_agreeing_or_single_answers_are_used():
@@ -127,15 +127,15 @@ def test_unreadable_files_exit_2_before_any_work(tmp_path, content, message):
     path = tmp_path / "in.csv"
     path.write_bytes(content)
     out = tmp_path / "out.csv"
-    result = run(str(path), "-o", str(out))
-    assert result.exit_code == 2 and message in result.stderr
+    result = run(str(path), "-o", str(out), code=2)
+    assert message in result.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == [path]
 
 
 def test_empty_fixture_and_missing_file():
-    assert run(str(FIXTURES / "empty.csv")).exit_code == 2
-    result = run(str(FIXTURES / "no-such-file.csv"))
-    assert result.exit_code == 2 and "cannot read" in result.stderr
+    run(str(FIXTURES / "empty.csv"), code=2)
+    result = run(str(FIXTURES / "no-such-file.csv"), code=2)
+    assert "cannot read" in result.stderr
 
 
 def test_unmapped_header_is_reported_once_by_name_only():
@@ -195,15 +195,15 @@ def test_checkbox_cells_other_than_0_or_1_are_row_errors(tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("columns: {Age: shoe_size}\n", "'shoe_size' is not an intake field"),
     ("colums: {}\n", "unknown section(s) ['colums']"),
-    ("missing: NA\n", "missing must be a list"),
+    ("missing: NA\n", "missing: expected a list"),
     ("checkboxes: {meds: {codes: {1: 'a, b'}}}\n", "may not contain"),
     ("[unclosed\n", "not valid YAML"),
 ])
 def test_bad_mapping_files_exit_2(tmp_path, content, message):
     mapping = tmp_path / "map.yaml"
     mapping.write_text(content)
-    result = run(str(FIXTURES / "canonical.csv"), "--mapping", str(mapping))
-    assert result.exit_code == 2 and message in result.stderr
+    result = run(str(FIXTURES / "canonical.csv"), "--mapping", str(mapping), code=2)
+    assert message in result.stderr
 
 
 def test_formula_injection_is_escaped_in_text_cells_only():
@@ -272,16 +272,23 @@ def test_tab_and_pipe_delimiters_and_override(tmp_path):
         assert run("-", "--delimiter", option, stdin=text).stdout == plain
 
 
-def test_blank_lines_are_kept_as_invalid_rows_and_dash_is_stdout():
-    rows = rows_of(run("-", "-o", "-", stdin="age_years,ferritin_ng_ml\n40,10\n\n41,12\n  \n").stdout)
-    assert [r["status"] for r in rows] == ["ok", "invalid", "ok", "invalid"]
-    assert rows[1]["errors"] == "(row): the line is empty"
-    assert rows[3]["errors"] == "(row): has 1 cell but the header has 2"
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_blank_lines_are_skipped_and_counted_keeping_row_numbers(ending):
+    """Wholly blank lines (and rows of empty cells) are no respondents; rows keep spreadsheet numbers."""
+    lines = ["", "age_years,ferritin_ng_ml", "", "40,10", "", "41,12", "  ", ",", " , ", "42,13", "", ""]
+    result = run("-", "-o", "-", stdin=ending.join(lines))
+    rows = rows_of(result.stdout)
+    assert [(r["row"], r["status"]) for r in rows] == [("2", "ok"), ("4", "ok"), ("8", "ok")]
+    assert "rows: 3, ok: 3, invalid: 0, error: 0, with warnings: 0, blank lines skipped: 6" in result.stderr
+    jsonl = ending.join(["", '{"age_years": 40}', " ", '{"age_years": 41}', "", ""])
+    result = run("-", stdin=jsonl)
+    assert [(r["row"], r["status"]) for r in rows_of(result.stdout)] == [("2", "ok"), ("4", "ok")]
+    assert "blank lines skipped: 3" in result.stderr
 
 
 def test_an_output_folder_that_does_not_exist_fails_before_any_work(tmp_path):
-    result = run(str(FIXTURES / "canonical.csv"), "-o", str(tmp_path / "missing" / "out.csv"))
-    assert result.exit_code == 2 and "cannot write" in result.stderr
+    result = run(str(FIXTURES / "canonical.csv"), "-o", str(tmp_path / "missing" / "out.csv"), code=2)
+    assert "cannot write" in result.stderr
 
 
 def test_quoted_line_breaks_across_chunk_boundaries(tmp_path):
@@ -297,7 +304,7 @@ def test_quoted_line_breaks_across_chunk_boundaries(tmp_path):
 
 
 def test_outputs_that_cannot_be_renamed_over_are_written_in_place(tmp_path):
-    """A named pipe (like /dev/stdout or /dev/null) is written to, not replaced; a link is followed."""
+    """A named pipe (like /dev/stdout or /dev/null) is written to, not replaced; a link to a file is refused."""
     import os
     import threading
 
@@ -306,15 +313,19 @@ def test_outputs_that_cannot_be_renamed_over_are_written_in_place(tmp_path):
     received: list[str] = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
     reader.start()
-    assert run(str(FIXTURES / "canonical.csv"), "-o", str(fifo), "--quiet").exit_code == 0
+    run(str(FIXTURES / "canonical.csv"), "-o", str(fifo), "--quiet")
     reader.join(10)
     assert len(rows_of(received[0])) == 3 and fifo.is_fifo()
     real, link = tmp_path / "real.csv", tmp_path / "link.csv"
     real.write_text("old\n")
     link.symlink_to(real)
-    assert run(str(FIXTURES / "canonical.csv"), "-o", str(link), "--quiet").exit_code == 0
-    assert link.is_symlink() and len(rows_of(real.read_text())) == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "pipe", "real.csv"]
+    result = run(str(FIXTURES / "canonical.csv"), "-o", str(link), "--quiet", code=2)
+    assert f"{link}: is a symbolic link; give the path of the file itself" in result.stderr
+    assert link.is_symlink() and real.read_text() == "old\n"
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "nowhere.csv")
+    run(str(FIXTURES / "canonical.csv"), "-o", str(dangling), "--quiet", code=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling.csv", "link.csv", "pipe", "real.csv"]
 
 
 @pytest.mark.parametrize("rows, bad_row", [(3, 1), (3000, 2500)])
@@ -325,9 +336,8 @@ def test_a_quote_never_closed_stops_the_run_naming_the_row(tmp_path, rows, bad_r
     path = tmp_path / "in.csv"
     path.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out.csv"
-    result = run(str(path), "-o", str(out))
+    result = run(str(path), "-o", str(out), code=2)
     after = rows - bad_row
-    assert result.exit_code == 2
     assert f"{path}: row {bad_row}: a quoted cell opens there and is never closed, so the {after} lines" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
     # a quote left open on the last line takes in nothing: that row is read (here: ok), the run goes on
@@ -384,7 +394,7 @@ def test_decimal_commas_only_when_the_mapping_says_so(tmp_path):
     assert row["status"] == "ok" and "iron_deficiency" in codes(row, "contributors")
     assert "drug_ssri" in codes(row, "contributors")  # a list keeps its commas
     mapping.write_text("decimal_comma: perhaps\n")
-    assert run("-", "--mapping", str(mapping), stdin=text).exit_code == 2
+    run("-", "--mapping", str(mapping), stdin=text, code=2)
 
 
 def test_ragged_rows_keep_their_respondent_id_and_a_stray_line_break_is_pointed_out():
