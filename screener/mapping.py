@@ -19,6 +19,7 @@ punctuation ("Ferritin NG/mL" matches `ferritin_ng_ml`). A mapping file (YAML) a
 Every value in the file is read as text (`No`, `Off`, `01` stay as written; YAML would
 otherwise turn them into false and 1), because it is compared with the text of a cell.
 Codes apply to CSV cells and to JSON Lines answers alike (a JSON number -999 is the code -999).
+YAML anchors and aliases (&a, *a) are refused, and so are files over 1 MiB and deep nesting.
 
 `ColumnPlan` is what a worker needs to turn one row of cells into answers; it is plain data.
 """
@@ -28,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .intake import FIELDS, UNKNOWN, clean_value
 
@@ -96,69 +97,176 @@ class Mapping:
 MISSING = object()  # `Mapping.recode`: the answer is a missing-data code (not answered)
 
 
+MAX_BYTES = 1 << 20  # a mapping file is a few kilobytes of text
+MAX_DEPTH = 8        # a correct file nests 4 deep: the document, checkboxes, meds, codes
+ALIASES = "YAML anchors and aliases (&name, *name) are not allowed in a mapping file; write each value out"
+_NO_KEY = object()   # a YAML mapping being read that waits for its next key
+
+
 def load_mapping(path: str | Path) -> Mapping:
-    """Read and check a mapping file; raises MappingError with a plain message."""
+    """Read and check a mapping file; raises MappingError with a plain message.
+
+    Every message is `FILE: REASON` for the file as a whole (unreadable, too large, not YAML,
+    anchors) and `FILE: mapping: SECTION: ...: REASON` for an entry in it.
+    """
+    try:
+        return _sections(_read_yaml(path))
+    except MappingError as exc:
+        raise MappingError(f"{path}: {exc}") from None
+
+
+def _wrong(where: str, reason: str) -> MappingError:
+    """The error for one entry: `mapping: WHERE: REASON` (load_mapping puts the file name first)."""
+    return MappingError(f"mapping: {where}: {reason}" if where else f"mapping: {reason}")
+
+
+def _at(where: str, key: str) -> str:
+    """The place of `key` inside `where`, for messages (a long or odd key is shortened)."""
+    part = key if len(key) <= 40 and key.isprintable() else _quote(key)
+    return f"{where}: {part}" if where else part
+
+
+def _quote(text: str) -> str:
+    return repr(text[:40]) + ("..." if len(text) > 40 else "")
+
+
+def _kind(value: Any) -> str:
+    """A wrong value as a message shows it: "a list", "a mapping", "nothing" or the text itself."""
+    kinds = {dict: "a mapping", list: "a list"}
+    return kinds.get(type(value)) or ("nothing" if value is None or value == "" else _quote(str(value)))
+
+
+def _read_yaml(path: str | Path) -> Any:
+    """The file's single YAML document as dicts, lists and text; a bounded read and parse."""
     import yaml
 
-    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise MappingError(f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise MappingError(f"larger than {MAX_BYTES >> 20} MiB; a mapping file is a few kilobytes of text")
     try:
         # BaseLoader: every scalar stays the text it is (no Yes/No/Off -> bool, no 01 -> 1)
-        data = yaml.load(Path(path).read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)  # noqa: S506
-    except OSError as exc:
-        raise MappingError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        return _plain(yaml.parse(raw.decode("utf-8-sig"), Loader=yaml.BaseLoader))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MappingError(f"{name}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if data is None or data == "":
-        data = {}
-    if not isinstance(data, dict):
-        raise MappingError(f"{name}: expected a mapping with {', '.join(SECTIONS)}")
-    extra = set(data) - set(SECTIONS)
+        raise MappingError(f"not valid YAML: {(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
+
+
+def _plain(events: Iterable[Any]) -> Any:
+    """Dicts, lists and text from YAML parser events, as BaseLoader would build them.
+
+    Anchors and aliases (the "billion laughs"), collections used as keys and nesting deeper
+    than MAX_DEPTH are refused at the event that starts them, before anything is built.
+    """
+    import yaml
+
+    root: Any = None
+    documents = 0
+    stack: list[list[Any]] = []  # open collections: [dict or list, place, a dict's pending key]
+    for event in events:
+        if getattr(event, "anchor", None) is not None:  # &name on a node, or an AliasEvent *name
+            raise MappingError(ALIASES)
+        if isinstance(event, yaml.DocumentStartEvent) and (documents := documents + 1) > 1:
+            raise yaml.YAMLError("expected a single document in the stream")
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
+        elif isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            node: Any = event.value if isinstance(event, yaml.ScalarEvent) else (
+                {} if isinstance(event, yaml.MappingStartEvent) else [])
+            where = ""
+            if not stack:
+                root = node
+            elif isinstance(stack[-1][0], list):
+                stack[-1][0].append(node)
+                where = _at(stack[-1][1], f"item {len(stack[-1][0])}")
+            elif stack[-1][2] is _NO_KEY:
+                if not isinstance(node, str):
+                    raise _wrong(stack[-1][1], f"keys must be text, got {_kind(node)} as a key")
+                stack[-1][2] = node
+            else:
+                stack[-1][0][stack[-1][2]] = node
+                where, stack[-1][2] = _at(stack[-1][1], stack[-1][2]), _NO_KEY
+            if not isinstance(node, str):
+                if len(stack) >= MAX_DEPTH:
+                    raise _wrong(where, f"nested more than {MAX_DEPTH} levels deep")
+                stack.append([node, where, _NO_KEY])
+    return root
+
+
+def _expect(value: Any, shape: type, where: str, what: str) -> Any:
+    """`value` if it is a `shape` (str, list or dict; an empty entry is an empty list or dict)."""
+    if shape is not str and (value is None or value == ""):
+        return shape()
+    if not isinstance(value, shape):
+        raise _wrong(where, f"expected {what}, got {_kind(value)}")
+    return value
+
+
+def _only(table: dict[str, Any], keys: tuple[str, ...], where: str, what: str) -> dict[str, Any]:
+    """A mapping whose keys are all among `keys` (sections, or the keys of a checkbox)."""
+    extra = sorted(set(table) - set(keys))
     if extra:
-        raise MappingError(f"{name}: unknown section(s) {sorted(extra)}; expected {', '.join(SECTIONS)}")
+        raise _wrong(where, f"unknown {what}(s) {extra}; expected {', '.join(keys)}")
+    return table
 
-    def field_id(value: Any, where: str) -> str:
-        if value not in FIELDS:
-            raise MappingError(f"{name}: {where}: {value!r} is not an intake field")
-        return str(value)
 
-    def table(value: Any, where: str) -> dict[Any, Any]:
-        if value is None or value == "":
-            return {}
-        if not isinstance(value, dict):
-            raise MappingError(f"{name}: {where} must be a mapping")
-        return value
+def _field(value: Any, where: str) -> str:
+    """An intake field id."""
+    name = _expect(value, str, where, "a field id (text)")
+    if name not in FIELDS:
+        hint = suggest(name)
+        raise _wrong(where, f"{name!r} is not an intake field" + (f" (did you mean {hint}?)" if hint else ""))
+    return name
 
-    def tokens(value: Any, where: str) -> frozenset[str]:
-        if value is None or value == "":
-            return frozenset()
-        if not isinstance(value, list):
-            raise MappingError(f"{name}: {where} must be a list")
-        return frozenset(str(token).strip().lower() for token in value)
 
-    columns = {normalise(str(header)): field_id(target, f"columns: {header}")
-               for header, target in table(data.get("columns"), "columns").items()}
-    values: dict[str, dict[str, str]] = {}
-    for target, answers in table(data.get("values"), "values").items():
-        values[field_id(target, "values")] = {
-            str(label).strip().lower(): str(answer) for label, answer in table(answers, f"values: {target}").items()}
-    checkboxes = {}
-    for prefix, spec in table(data.get("checkboxes"), "checkboxes").items():
-        spec = table(spec, f"checkboxes: {prefix}")
-        target = field_id(spec.get("field", "medications"), f"checkboxes: {prefix}: field")
-        if FIELDS[target].kind != "list":
-            raise MappingError(f"{name}: checkboxes: {prefix}: {target} is not a list field")
-        codes = {str(code).strip().lower(): str(label) for code, label in table(spec.get("codes"), f"checkboxes: {prefix}: codes").items()}
-        if not codes:
-            raise MappingError(f"{name}: checkboxes: {prefix}: give the codes, e.g. codes: {{1: sertraline}}")
-        bad = [label for label in codes.values() if re.search(r"[;,\n]", label)]
-        if bad:
-            raise MappingError(f"{name}: checkboxes: {prefix}: a label may not contain ';' or ',': {bad[0]!r}")
-        checkboxes[normalise(str(prefix))] = Checkbox(target, codes)
-    decimal_comma = str(data.get("decimal_comma", "false")).strip().lower()
-    if decimal_comma not in ("true", "false", "yes", "no"):
-        raise MappingError(f"{name}: decimal_comma must be true or false")
-    return Mapping(columns, tokens(data.get("missing"), "missing"), tokens(data.get("unknown"), "unknown"),
-                   values, checkboxes, decimal_comma in ("true", "yes"))
+def _tokens(value: Any, where: str) -> frozenset[str]:
+    """A list of cell texts, compared lower-cased."""
+    items = _expect(value, list, where, "a list such as [NA, -999]")
+    return frozenset(_expect(item, str, _at(where, f"item {i}"), "text").strip().lower()
+                     for i, item in enumerate(items, 1))
+
+
+def _codes(value: Any, where: str, what: str) -> dict[str, str]:
+    """code -> text (an answer or a label); codes are compared lower-cased."""
+    return {code.strip().lower(): _expect(text, str, _at(where, code), what)
+            for code, text in _expect(value, dict, where, "a mapping of code: text").items()}
+
+
+def _flag(value: Any, where: str) -> bool:
+    word = _expect(value, str, where, "true or false").strip().lower()
+    if word not in ("true", "false", "yes", "no"):
+        raise _wrong(where, f"expected true or false, got {_kind(value)}")
+    return word in ("true", "yes")
+
+
+def _checkbox(spec: Any, where: str) -> Checkbox:
+    spec = _only(_expect(spec, dict, where, "a mapping with field and codes"), ("field", "codes"), where, "key")
+    target = _field(spec.get("field", "medications"), _at(where, "field"))
+    if FIELDS[target].kind != "list":
+        raise _wrong(_at(where, "field"), f"{target} is not a list field")
+    codes = _codes(spec.get("codes"), _at(where, "codes"), "a label (text)")
+    if not codes:
+        raise _wrong(where, "give the codes, e.g. codes: {1: sertraline}")
+    bad = [label for label in codes.values() if re.search(r"[;,\n]", label)]
+    if bad:
+        raise _wrong(_at(where, "codes"), f"a label may not contain ';' or ',': {bad[0]!r}")
+    return Checkbox(target, codes)
+
+
+def _sections(data: Any) -> Mapping:
+    """The Mapping a file's plain data describes; MappingError names the entry that is wrong."""
+    data = _only(_expect(data, dict, "", f"a mapping with the sections {', '.join(SECTIONS)}"),
+                 SECTIONS, "", "section")
+    tables = {name: _expect(data.get(name), dict, name, "a mapping (key: value)")
+              for name in ("columns", "values", "checkboxes")}
+    columns = {normalise(header): _field(target, _at("columns", header)) for header, target in tables["columns"].items()}
+    values = {_field(target, "values"): _codes(answers, _at("values", target), "an answer (text)")
+              for target, answers in tables["values"].items()}
+    boxes = {normalise(prefix): _checkbox(spec, _at("checkboxes", prefix)) for prefix, spec in tables["checkboxes"].items()}
+    return Mapping(columns, _tokens(data.get("missing"), "missing"), _tokens(data.get("unknown"), "unknown"),
+                   values, boxes, _flag(data.get("decimal_comma", "false"), "decimal_comma"))
 
 
 @dataclass(frozen=True)
