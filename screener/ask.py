@@ -7,6 +7,11 @@ progress file, written atomically; `--resume FILE` continues from it.
 
 When stdin is not a terminal the same dialogue runs on plain lines, one answer per line, so it
 can be scripted; each answer read is echoed so that a transcript reads like the session.
+
+Answers are shown only where they belong (the current answer, the review table, the report);
+a rejected answer or a warning is explained by its reason alone, and every problem with a
+progress file or an output file names the file, the field and the reason, never a value.
+Everything printed passes through `printable`, so no answer can send escape sequences.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .cli_common import fail, load_rulebook_or_exit, read_json
 from .questionnaire import AnswerError, Question, Questionnaire, default_questionnaire
+from .safe_text import printable
 
 PROGRESS_FORMAT = "screener-ask-progress"
 PROGRESS_VERSION = 1
@@ -65,24 +72,20 @@ def save_progress(path: Path, questionnaire: Questionnaire, answers: dict[str, A
 
 
 def load_progress(path: Path, questionnaire: Questionnaire) -> dict[str, Any]:
-    """The answers of a progress file; exits 1 naming each problem (never the values)."""
-    from .cli import fail
+    """The answers of a progress file that apply; exits 1 naming each problem (never a value).
 
-    try:
-        data = orjson.loads(Path(path).read_bytes())
-    except OSError as exc:
-        fail(f"{path}: cannot read: {exc.strerror or exc}")
-    except orjson.JSONDecodeError as exc:
-        fail(f"{path}: not valid JSON: {exc}")
+    The file may have been edited by hand (or by anyone): nothing read from it is echoed.
+    """
+    data = read_json(path, "a progress file written by screener ask")
     if not isinstance(data, dict) or data.get("format") != PROGRESS_FORMAT:
         fail(f"{path}: not a progress file written by screener ask")
     if data.get("questionnaire") != questionnaire.id:
-        fail(f"{path}: progress of questionnaire {data.get('questionnaire')!r}, not {questionnaire.id!r}")
+        fail(f"{path}: progress of another questionnaire, not of {questionnaire.id!r}")
     answers = data.get("answers")
     problems = questionnaire.check_all(answers)
     if problems:
-        fail([f"{path}: {problem}" for problem in problems])
-    return dict(answers)
+        fail([f"{path}: {problem.redacted}" for problem in problems])
+    return questionnaire.effective(answers)  # answers to questions that do not apply were never checked
 
 
 def progress_path(resume: Path | None) -> Path:
@@ -113,7 +116,7 @@ class Screen:
                 pass
 
     def say(self, text: str = "", style: str | None = None) -> None:
-        self.console.print(Text(text, style=style or ""))
+        self.console.print(Text(printable(text), style=style or ""))
 
     def read(self, prompt: str = "> ") -> str:
         try:
@@ -122,8 +125,8 @@ class Screen:
             raise Stop("eof") from None
         except KeyboardInterrupt:
             raise Stop("interrupt") from None
-        if not self.interactive:
-            print(text, flush=True)
+        if not self.interactive:  # the transcript shows the answer, as a terminal would (minus escapes)
+            print(printable(text), flush=True)
         return text
 
 
@@ -209,11 +212,12 @@ class Session:
                 return self.answers[question.id]
             try:
                 checked = q.check(question, text, self.answers)
-            except AnswerError as exc:
-                say(f"Not accepted: {exc}. Please answer again ({question.hint()}).", "red")
+            except AnswerError as exc:  # the reason only: the answer is on the line above
+                say(f"Not accepted: {exc.reason}. Please answer again ({question.hint()}).", "red")
                 continue
             for warning in checked.warnings:
-                say(f"Please check: {warning.message} (type back to change it)", "yellow")
+                reason = (warning.reason or warning.message).removesuffix("; please check")
+                say(f"Please check: {reason} (type back to change it)", "yellow")
             return checked.value
 
     # -- review --------------------------------------------------------------------------------
@@ -226,16 +230,18 @@ class Session:
         table.add_column("Question")
         table.add_column("Answer")
         for number, question in enumerate(applicable, 1):
-            table.add_row(str(number), question.spec.title, question.show(self.answers.get(question.id)))
+            shown = question.show(self.answers.get(question.id))  # Text: an answer is never read as markup
+            table.add_row(str(number), Text(question.spec.title), Text(printable(shown)))
         self.screen.say()
         self.screen.console.print(table)
+        numbers = {str(n): question.id for n, question in enumerate(applicable, 1)}
         while True:
             self.screen.say("Type a number to change that answer, or press Enter to see the report.", "bold")
             text = self.screen.read().strip().lower()
             if text in ("", "done", "ok"):
                 return None
-            if text.isdigit() and 1 <= int(text) <= len(applicable):
-                return applicable[int(text) - 1].id
+            if text in numbers:
+                return numbers[text]
             self.screen.say(f"Not accepted: type a number from 1 to {len(applicable)}, or press Enter.", "red")
 
 
@@ -244,8 +250,6 @@ class Session:
 
 def run_ask(answers_out: Path | None, report_out: Path | None, resume: Path | None) -> None:
     """The whole `screener ask`: questions, review, report on screen, optional files."""
-    from .cli import fail
-
     for out in (answers_out, report_out):
         if out is not None and not Path(out).resolve().parent.is_dir():
             fail(f"{out}: the folder {Path(out).resolve().parent} does not exist", 2)
@@ -296,13 +300,12 @@ def run_ask(answers_out: Path | None, report_out: Path | None, resume: Path | No
 
 
 def _score(given: dict[str, Any]):
-    from .cli import fail, load_rulebook_or_exit
     from .intake import parse_intake
     from .screening import Screener
 
     parsed = parse_intake(given)
     if parsed.intake is None:  # cannot happen: every answer was checked against all the others
-        fail([str(problem) for problem in parsed.errors])
+        fail([problem.redacted for problem in parsed.errors])
     with Screener(load_rulebook_or_exit()) as screener:
         return screener.screen_parsed(parsed)
 

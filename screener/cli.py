@@ -7,42 +7,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
 
 import click
 
-
-def fail(lines: list[str] | str, code: int = 1) -> NoReturn:
-    """Print one line per problem on stderr and exit."""
-    for line in [lines] if isinstance(lines, str) else lines:
-        click.echo(line, err=True)
-    sys.exit(code)
-
-
-def read_answers(path: str) -> Any:
-    """Answers JSON from a file or stdin ('-'); exits 1 with a clear message when unreadable."""
-    import orjson
-
-    name = "stdin" if path == "-" else path
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        fail(f"{name}: cannot read: {exc.strerror or exc}")
-    if not data.strip():
-        fail(f"{name}: the file is empty; expected a JSON object of field: answer pairs")
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        fail(f"{name}: not valid JSON: {exc}")
-
-
-def load_rulebook_or_exit():
-    from .rulebook import RulebookError, default_rulebook
-
-    try:
-        return default_rulebook()
-    except RulebookError as exc:
-        fail(["The rulebook has problems:", *[f"  {p}" for p in exc.problems]])
+from .cli_common import fail, load_rulebook_or_exit, read_answers  # shared with `ask` (no import circle)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,7 +2,10 @@
 
 Field ids, ranges and units follow the public contract in intake.md. Every answer passes
 through one cleaner per field kind (yes/no, integer, number with unit, choice, list, text), so
-the questionnaire, `score` and `batch` all accept and reject exactly the same values.
+the questionnaire, `score` and `batch` all accept and reject exactly the same values: this is
+the one answer grammar. A choice is its code or label, or an unambiguous start of one, in any
+case ("f", "Fem", "on dialysis"); a list answer of only "none"-words ("none", "nil", "no
+medicines") is the empty list. A menu number is not an answer: it belongs to `ask`'s menu.
 
 "unknown"/"unsure" is kept apart from "not answered": both are missing for the rules, but an
 explicitly unknown answer is listed in `Intake.unknown_fields`.
@@ -23,6 +26,9 @@ DECIMALS = 4  # numbers are kept to 4 decimal places (no answer needs more)
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0"})
 UNKNOWN = frozenset({"unsure", "unknown"})
+# A list answer made only of these (case and spacing aside) is an empty list: "taking none".
+NONE_WORDS = frozenset({"none", "nil", "nothing", "no", "no medicines", "no medications", "no medicine",
+                        "no medication"})
 
 # Units accepted inside a number cell, per field, as a factor to the canonical unit.
 # Ferritin: ng/mL = µg/L; pmol/L ÷ 2.247. Haemoglobin: g/L ÷ 10 (intake.md).
@@ -55,13 +61,15 @@ YesNo = Union[bool, None]
 
 
 def _f(title: str, *, unit: str | None = None, ge: float | None = None, le: float | None = None,
-       soft: tuple[float, float] | None = None) -> Any:
-    """A field with a plain-language title, optional unit, hard range and soft range."""
+       soft: tuple[float, float] | None = None, labels: tuple[str, ...] = ()) -> Any:
+    """A field with a plain-language title, optional unit, hard range, soft range and choice labels."""
     extra: dict[str, Any] = {}
     if unit:
         extra["unit"] = unit
     if soft:
         extra["soft_range"] = list(soft)
+    if labels:
+        extra["labels"] = list(labels)  # one per choice code, in order (the questionnaire's display)
     return Field(default=None, title=title, ge=ge, le=le, json_schema_extra=extra or None)
 
 
@@ -72,7 +80,7 @@ class Intake(BaseModel):
 
     respondent_id: str | None = _f("respondent id")
     age_years: int | None = _f("age", unit="years", ge=0, le=120)
-    sex: Literal["female", "male", "other"] | None = _f("sex")
+    sex: Literal["female", "male", "other"] | None = _f("sex", labels=("Female", "Male", "Other"))
     urge_to_move: YesNo = _f("urge to move the legs")
     worse_at_rest: YesNo = _f("worse at rest")
     relieved_by_movement: YesNo = _f("relieved by movement")
@@ -88,7 +96,9 @@ class Intake(BaseModel):
     pregnant: YesNo = _f("pregnant")
     pregnancy_trimester: int | None = _f("trimester", ge=1, le=3)
     weeks_postpartum: int | None = _f("weeks postpartum", unit="weeks", ge=0, le=104)
-    kidney_disease: Literal["none", "ckd", "dialysis", "transplant"] | None = _f("kidney disease")
+    kidney_disease: Literal["none", "ckd", "dialysis", "transplant"] | None = _f(
+        "kidney disease", labels=("No kidney disease", "Chronic kidney disease, not on dialysis", "On dialysis",
+                                  "Kidney transplant"))
     diabetes: YesNo = _f("diabetes")
     peripheral_neuropathy: YesNo = _f("peripheral neuropathy")
     parkinsons_disease: YesNo = _f("Parkinson's disease")
@@ -175,6 +185,7 @@ class FieldSpec:
     maximum: float | None = None
     soft_range: tuple[float, float] | None = None
     choices: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # one per choice, as shown to a person
 
     def describe_range(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
@@ -204,7 +215,9 @@ def _build_specs() -> dict[str, FieldSpec]:
             lo = getattr(meta, "ge", lo)
             hi = getattr(meta, "le", hi)
         soft = tuple(extra["soft_range"]) if "soft_range" in extra else None
-        specs[name] = FieldSpec(name, kind, info.title or name, extra.get("unit"), lo, hi, soft, choices)  # type: ignore[arg-type]
+        labels = tuple(extra.get("labels") or choices)
+        specs[name] = FieldSpec(name, kind, info.title or name, extra.get("unit"), lo, hi,
+                                soft, choices, labels)  # type: ignore[arg-type]
     return specs
 
 
@@ -290,8 +303,16 @@ def _unit_key(unit: str) -> str:
 
 
 def _clean_choice(spec: FieldSpec, value: Any) -> str:
-    if isinstance(value, str) and value.lower() in spec.choices:
-        return value.lower()
+    """A code from its code or label, or from the start of exactly one (any case, any spacing)."""
+    if isinstance(value, str):
+        token = _words(value)
+        names = [(code, _words(label)) for code, label in zip(spec.choices, spec.labels)]
+        found = {code for code, label in names if token in (code, label)}
+        found = found or {code for code, label in names if code.startswith(token) or label.startswith(token)}
+        if len(found) == 1:
+            return found.pop()
+        if found:
+            raise _rejected(value, f"ambiguous: it could be {' or '.join(c for c in spec.choices if c in found)}")
     raise _rejected(value, f"not one of: {', '.join(spec.choices)}")
 
 
@@ -304,7 +325,13 @@ def _clean_list(spec: FieldSpec, value: Any) -> list[str]:
         items = list(value)
     else:
         raise AnswerError(f"expected a list of names, got {type(value).__name__}")
-    return [item.strip() for item in items if item.strip()]
+    names = [item.strip() for item in items if item.strip()]
+    return [] if all(_words(name) in NONE_WORDS for name in names) else names
+
+
+def _words(text: str) -> str:
+    """Lower case, single spaces: "  No   Medicines " -> "no medicines"."""
+    return " ".join(text.lower().split())
 
 
 def _clean_text(spec: FieldSpec, value: Any) -> str:
@@ -406,8 +433,9 @@ def problem_from_error(err: Any) -> Problem:
         return Problem(field, f"{_fmt(err['input'])} is {reason}", reason)
     if kind == "value_error":
         error = err["ctx"]["error"]
-        return Problem(field, str(error), getattr(error, "reason", ""))
-    return Problem(field, err["msg"])
+        return Problem(field, str(error), getattr(error, "reason", "") or "not a valid answer")
+    message = str(err["msg"])  # pydantic's words: the reason drops them if they quote the answer
+    return Problem(field, message, "not a valid answer" if str(err.get("input", "")) in message else message)
 
 
 def soft_warnings(intake: Intake) -> list[Problem]:

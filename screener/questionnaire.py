@@ -1,9 +1,11 @@
 """The questionnaire: questions as data (questionnaires/*.yaml), skip logic and answer checks.
 
-Types, ranges, units and choice codes belong to the Intake model; the questionnaire file may
-restate them for exporters (FHIR, REDCap), and the loader refuses any disagreement. Answers are
-checked by the Intake model alone (`clean_value`, then `parse_intake` on all answers so far),
-so the questionnaire accepts and rejects exactly what `screener score` does.
+Types, ranges, units, choice codes and labels belong to the Intake model; the questionnaire file
+may restate them for exporters (FHIR, REDCap), and the loader refuses any disagreement. Answers
+are checked by the Intake model alone (`clean_value`, then `parse_intake` on all answers so far),
+so the questionnaire accepts and rejects exactly what `screener score` does; the one addition is
+a choice's number on the menu shown, which means nothing outside it. A rejected answer's
+`reason` never quotes it.
 
 Answers are kept as a JSON-ready dict, in question order: a typed value, "unsure", or None for
 a question that was shown and skipped. Skip logic (`ask_when`) is the rules' condition language
@@ -12,23 +14,22 @@ evaluated over the answers to earlier questions only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import re
-
 import yaml
 
 from . import conditions as C
 from .intake import FIELDS, UNKNOWN, FieldSpec, Intake, Problem, clean_value, parse_intake
+from .intake import AnswerError  # a rejected answer here is the Intake's: `reason` never quotes it
 from .paths import questionnaires_dir
 
 DEFAULT = "rls_intake"
 UNSURE = "unsure"
 SKIP = frozenset({"skip"})
-NONE_LIST = frozenset({"none", "nothing"})
 TYPES = {"yesno": "boolean", "integer": "integer", "number": "decimal", "choice": "choice",
          "text": "string", "list": "list"}
 # Derived facts an ask_when may test, and the questions they come from (see facts.build_facts).
@@ -50,10 +51,6 @@ class QuestionnaireError(Exception):
         super().__init__("\n".join(problems))
 
 
-class AnswerError(ValueError):
-    """An answer that cannot be accepted; the message is the plain reason to show."""
-
-
 @dataclass(frozen=True)
 class Question:
     id: str
@@ -64,6 +61,11 @@ class Question:
     choices: tuple[tuple[str, str], ...] = ()  # (code, display)
     required: bool = False
     ask_when: C.Condition | None = None
+
+    @property
+    def menu(self) -> dict[str, str]:
+        """A choice's number on the menu ("2") -> its code."""
+        return {str(n): code for n, (code, _) in enumerate(self.choices, 1)}
 
     @property
     def allows_unsure(self) -> bool:
@@ -166,19 +168,15 @@ class Questionnaire:
             if not question.allows_unsure:
                 raise AnswerError("this question needs an answer; 'unsure' is not accepted here")
             value: Any = UNSURE
-        elif question.spec.kind == "list" and token in NONE_LIST:
-            value = []
-        elif question.spec.kind == "choice" and (code := _choice(question, token)) is not None:
-            value = code
+        elif token in question.menu:
+            value = question.menu[token]  # the number on the menu shown: only here, never in files
         else:
-            try:
-                value = clean_value(question.spec, raw)
-            except ValueError as exc:
-                raise AnswerError(str(exc)) from None
+            value = clean_value(question.spec, raw)  # AnswerError: the message quotes the answer, the reason not
         trial = self.effective({**answers, question.id: value})
         parsed = parse_intake({k: v for k, v in trial.items() if v is not None})
         if parsed.errors:
-            raise AnswerError("; ".join(_reason(question.id, p) for p in parsed.errors))
+            raise AnswerError("; ".join(_reason(question.id, p.field, p.message) for p in parsed.errors),
+                              "; ".join(_reason(question.id, p.field, p.reason or p.message) for p in parsed.errors))
         warnings = [w for w in parsed.warnings if w.field == question.id]
         if question.spec.kind == "list" and isinstance(value, list):
             warnings += _unrecognised(question.id, value)
@@ -204,33 +202,30 @@ def _plain(message: str) -> str:
     return _FIELD_ID.sub(lambda m: FIELDS[m[0]].title if m[0] in FIELDS else m[0], message)
 
 
-def _reason(qid: str, problem: Problem) -> str:
-    if problem.field == qid:
-        return _plain(problem.message)
-    about = FIELDS[problem.field].title if problem.field in FIELDS else problem.field
-    return f"it conflicts with the answer about {about}: {_plain(problem.message)}; change that answer first"
-
-
-def _choice(question: Question, token: str) -> str | None:
-    """The choice code for a number (2), or for the start of exactly one code or display (f)."""
-    if token.isdigit():
-        return question.choices[int(token) - 1][0] if 1 <= int(token) <= len(question.choices) else None
-    found = {code for code, display in question.choices
-             if code.lower().startswith(token) or display.lower().startswith(token)}
-    return found.pop() if len(found) == 1 else None
+def _reason(qid: str, field: str, text: str) -> str:
+    """A problem with `field` as said to the person answering question `qid` (a conflict names the other)."""
+    if field == qid:
+        return _plain(text)
+    about = FIELDS[field].title if field in FIELDS else field
+    return f"it conflicts with the answer about {about}: {_plain(text)}; change that answer first"
 
 
 def _unrecognised(qid: str, names: list[str]) -> list[Problem]:
-    """A warning naming the medicines the lexicon does not know, so a misspelling can be fixed."""
+    """A warning about the medicines the lexicon does not know, so a misspelling can be fixed.
+
+    The message names them (for the report); the reason says where they are in the list.
+    """
     from .rulebook import default_rulebook
 
     lexicon = default_rulebook().lexicon
-    unknown = [name for name in names if not lexicon.match(name).recognised]
+    unknown = [n for n, name in enumerate(names, 1) if not lexicon.match(name).recognised]
     if not unknown:
         return []
-    listed = ", ".join(repr(name) for name in unknown)
-    return [Problem(qid, f"not recognised as a medicine name: {listed}; check the spelling or give the generic name",
-                    "medicine name not recognised")]
+    listed = ", ".join(repr(names[n - 1]) for n in unknown)
+    where = "the only one" if len(names) == 1 else f"number {', '.join(map(str, unknown))} of {len(names)}"
+    advice = "check the spelling or give the generic name"
+    return [Problem(qid, f"not recognised as a medicine name: {listed}; {advice}",
+                    f"not recognised as a medicine name: {where}; {advice}")]
 
 
 class _Unsure:
@@ -355,6 +350,9 @@ def _choices(raw: Any, spec: FieldSpec, where: str, problems: list[str]) -> tupl
     pairs = tuple((str(c["code"]), str(c["display"])) for c in raw)
     if tuple(code for code, _ in pairs) != spec.choices:
         problems.append(f"{where}: choice codes {[c for c, _ in pairs]} disagree with the Intake field {list(spec.choices)}")
+    elif tuple(display for _, display in pairs) != spec.labels:  # the labels are answers too (any spelling)
+        problems.append(f"{where}: choice displays {[d for _, d in pairs]} disagree with the Intake labels "
+                        f"{list(spec.labels)}")
     return pairs
 
 

@@ -1,4 +1,9 @@
-"""Reports as JSON, Markdown and plain text (the terminal view with colour lives in `ask`)."""
+"""Reports as JSON, Markdown and plain text (the terminal view with colour lives in `terminal`).
+
+Text and Markdown may be printed on a terminal, so both pass through `printable` as a whole:
+answers (respondent ids, medication names, the because texts quoting them) lose any escape
+sequence or control character. JSON escapes control characters itself.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Iterable
 import orjson
 
 from .models import Report, Finding
+from .safe_text import printable
 
 DISCLAIMER = (
     "screener is a screening aid for clinicians, not a diagnosis. Findings are plausible "
@@ -69,7 +75,7 @@ def to_text(report: Report) -> str:
     if (crit := criteria_line(report)) is not None:
         lines += ["", crit]
     lines += ["", DISCLAIMER, f"Rulebook {report.rulebook.get('version', '?')} ({report.rulebook.get('sha256', '')[:12]})"]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
@@ -77,7 +83,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 def _md(text: str) -> str:
     """Text that holds answers (ids, medication names), escaped so Markdown shows it as written."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text))  # sequences out first: "\x1b]" would become "\x1b\\]"
 
 
 def to_markdown(report: Report) -> str:
@@ -104,7 +110,7 @@ def to_markdown(report: Report) -> str:
     if (crit := criteria_line(report)) is not None:
         out += ["## Criteria", "", crit, ""]
     out.append(f"_Rulebook {report.rulebook.get('version', '?')}, sha256 {report.rulebook.get('sha256', '')[:12]}_")
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n")
 
 
 FORMATS = {"json": to_json, "markdown": to_markdown, "text": to_text}

@@ -129,10 +129,9 @@ def test_bad_answers_are_re_asked_with_the_reason(tmp_path):
     lines[age:age + 1] = ["fifty", "200", "52"]
     result = run([*lines, ""], "--answers-out", str(tmp_path / "answers.json"))
     assert result.exit_code == 0, result.output
-    assert "Not accepted: 'fifty' is not a number" in result.stdout
-    assert "Not accepted: 200 is out of range (0 to 120 years)" in result.stdout
-    assert "Not accepted: 'lots' is not a number" in result.stdout
-    assert "unknown unit 'mg'" in result.stdout
+    assert result.stdout.count("Not accepted: not a number.") == 2  # the reason, never the answer again
+    assert "Not accepted: out of range (0 to 120 years)" in result.stdout
+    assert "Not accepted: unknown unit (accepted units:" in result.stdout
     saved = answers_out(tmp_path)
     assert saved["age_years"] == 52 and saved["ferritin_ng_ml"] == 30
 
@@ -260,9 +259,9 @@ def test_nothing_answered_nothing_saved(tmp_path):
 @pytest.mark.parametrize("content, expected", [
     ("{oops", "not valid JSON"),
     ('{"age_years": 40}', "not a progress file written by screener ask"),
-    ('{"format": "screener-ask-progress", "questionnaire": "other", "answers": {}}', "progress of questionnaire 'other'"),
+    ('{"format": "screener-ask-progress", "questionnaire": "other", "answers": {}}', "progress of another questionnaire"),
     ('{"format": "screener-ask-progress", "questionnaire": "rls_intake", "answers": {"age_years": 500}}',
-     "age_years: 500 is out of range"),
+     "age_years: out of range"),
     ('{"format": "screener-ask-progress", "questionnaire": "rls_intake", "answers": {"shoe_size": 9}}',
      "shoe_size: is not a question of this questionnaire"),
 ])
