@@ -131,11 +131,15 @@ def batch(input_path: str, output: str | None, fmt: str, mapping: str | None, jo
     """
     import os
 
-    try:  # Ctrl-C, SIGTERM or SIGHUP, even while the modules load, end the run the same way
-        from .workers import Stopped, WorkersFailed, stop_on_signals
+    from .interrupts import Stopped, held, stop_on_signals
 
+    try:  # Ctrl-C, SIGTERM or SIGHUP, even while the modules load, end the run the same way
         with stop_on_signals():
-            from .batch import BatchOptions, InputError, run_batch
+            with held():
+                from .mapping import load_mapping  # noqa: F401 (loaded here, where a signal waits)
+                from .rulebook import default_rulebook  # noqa: F401
+                from .batch import BatchOptions, InputError, run_batch
+                from .workers import WorkersFailed
 
             options = BatchOptions(input_path, output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
                                    engine, progress=not quiet and sys.stderr.isatty(), worker_timeout=worker_timeout)

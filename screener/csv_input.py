@@ -23,7 +23,6 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from itertools import chain, islice
-from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 import orjson

@@ -22,44 +22,18 @@ import signal
 import sys
 import time
 from collections import deque
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
 
+from .interrupts import STOP_SIGNALS, held
+
 MAX_DEATHS_IN_A_ROW = 8  # with no task finished in between: the workers cannot run at all
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-_FORK_BLOCKED = {signal.SIGINT, *STOP_SIGNALS}
-_CAN_MASK = hasattr(signal, "pthread_sigmask")
 _PR_SET_PDEATHSIG = 1
 
 
 class WorkersFailed(RuntimeError):
     """Workers die before finishing any task: a broken installation, not a bad row."""
-
-
-class Stopped(KeyboardInterrupt):
-    """The run was stopped by a signal (SIGTERM, SIGHUP): handled like Ctrl-C, exit 128 + signal."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-        self.name = signal.Signals(signum).name
-
-
-@contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP raise Stopped in the main thread, so the run ends
-    the way Ctrl-C ends it: workers stopped, temporary output removed."""
-    def stop(signum: int, frame: object) -> None:
-        raise Stopped(signum)
-
-    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -82,8 +56,8 @@ def _worker_main(conn: Connection, inherited: list[Connection], parent: int,
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
-    if _CAN_MASK:  # blocked by the parent while it forked (see OrderedPool._spawn)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORK_BLOCKED)
+    if hasattr(signal, "pthread_sigmask"):  # held by the parent while it forked (see OrderedPool._spawn)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, *STOP_SIGNALS})
     _die_with_parent(parent)
     try:
         handle = init(*args)
@@ -156,12 +130,8 @@ class OrderedPool:
                                     args=(child, inherited, os.getpid(), self.init, self.init_args))
         # A signal while forking would run the parent's handler in the child before it sets its
         # own (a traceback on the terminal): keep them pending until the fork is done.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _FORK_BLOCKED) if _CAN_MASK else None
-        try:
+        with held():
             process.start()
-        finally:
-            if blocked is not None:
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
         worker = _Worker(process, parent)
         self.workers.append(worker)

@@ -1,14 +1,12 @@
-"""Worker processes that die, and runs that are interrupted: no row lost, no half-written file."""
+"""Worker processes that die: no row lost (signals and interruptions: test_reliability.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +35,7 @@ def rows_of(text: str) -> list[dict[str, str]]:
 def test_a_row_that_kills_its_worker_twice_gets_status_error_and_no_row_is_lost(tmp_path, jobs):
     path = cohort(tmp_path / "in.csv", 5000)
     clean = batch(str(path), "--jobs", jobs, "--quiet")
+    assert clean.returncode == 0, clean.stderr
     result = batch(str(path), "--jobs", jobs, "--strict", env={"SCREENER_TEST_CRASH_ROW": "2345"})
     assert result.returncode == 1, result.stderr  # --strict: a row is not ok
     rows, expected = rows_of(result.stdout), rows_of(clean.stdout)
@@ -63,27 +62,10 @@ def test_a_worker_that_dies_once_is_replaced_and_every_row_is_scored(tmp_path):
 def test_json_lines_output_survives_a_dead_worker_too(tmp_path):
     path = cohort(tmp_path / "in.csv", 50)
     result = batch(str(path), "--format", "jsonl", "--jobs", "1", env={"SCREENER_TEST_CRASH_ROW": "7"})
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 50
     assert '"status":"error"' in lines[6] and '"row":7' in lines[6]
-
-
-def test_interrupted_run_leaves_no_file(tmp_path):
-    path = cohort(tmp_path / "in.csv", 5000)
-    out = tmp_path / "out.csv"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SCREENER_TEST_HANG_ROW": "4500"}
-    process = subprocess.Popen([sys.executable, "-m", "screener", "batch", str(path), "-o", str(out), "--jobs", "2"],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not any(p.name.endswith(".partial") for p in tmp_path.iterdir()):  # the run has started writing
-        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
-        time.sleep(0.05)
-    time.sleep(0.5)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130, stderr
-    assert "interrupted: no output written" in stderr and "Traceback" not in stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
 def test_stdin_to_stdout_without_a_terminal_has_no_progress_bar(tmp_path):
