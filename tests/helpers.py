@@ -31,3 +31,18 @@ def check(result: Result, code: int) -> None:
         raise AssertionError(f"an exception escaped the command:\n{details}\nstderr:\n{result.stderr}")
     assert result.exit_code == code, (
         f"exit code {result.exit_code}, expected {code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+
+
+def typed_lines(answers: dict[str, str]) -> list[str]:
+    """The lines a person types to answer `screener ask` in order (blank where `answers` has nothing)."""
+    from screener.questionnaire import default_questionnaire
+
+    questionnaire = default_questionnaire()
+    given: dict = {}
+    out = []
+    while todo := [q for q in questionnaire.applicable(given) if q.id not in given]:
+        question = todo[0]
+        text = answers.get(question.id, "")
+        out.append(text)
+        given = questionnaire.effective({**given, question.id: questionnaire.check(question, text, given).value})
+    return out

@@ -11,7 +11,7 @@ import io
 import json
 
 import pytest
-from helpers import invoke
+from helpers import invoke, typed_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -129,20 +129,11 @@ def test_none_is_an_empty_medication_list_in_batch(tmp_path):
     assert ["medications_unrecognised" in row["data_gaps"] for row in rows] == [False] * len(NONE_SPELLINGS) + [True]
 
 
-def walk(answers: dict[str, str]) -> list[str]:
-    """The lines a person types to answer in order (blank where `answers` has nothing)."""
-    given_: dict = {}
-    lines = []
-    while todo := [q for q in Q.applicable(given_) if q.id not in given_]:
-        text = answers.get(todo[0].id, "")
-        lines.append(text)
-        given_ = Q.effective({**given_, todo[0].id: Q.check(todo[0], text, given_).value})
-    return lines
 
 
 def test_none_in_a_whole_ask_session_saves_an_empty_list(tmp_path):
     answers = {"respondent_id": "g-1", "age_years": "60", "sex": "m", "medications": "no medicines"}
-    lines = walk(answers)
+    lines = typed_lines(answers)
     invoke(["ask", "--answers-out", "answers.json"], input="\n".join([*lines, ""]) + "\n")
     saved = json.loads((tmp_path / "answers.json").read_text())
     assert saved["medications"] == [] and saved["sex"] == "male"

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import invoke
+from helpers import invoke, typed_lines
 
 from screener import ask as ask_module
 from screener.questionnaire import default_questionnaire
@@ -33,16 +33,6 @@ PERSON = {
 }
 
 
-def lines_for(answers: dict[str, str]) -> list[str]:
-    """The lines a person types to answer in order (blank where `answers` has nothing)."""
-    given: dict = {}
-    out = []
-    while todo := [q for q in Q.applicable(given) if q.id not in given]:
-        question = todo[0]
-        text = answers.get(question.id, "")
-        out.append(text)
-        given = Q.effective({**given, question.id: Q.check(question, text, given).value})
-    return out
 
 
 def run(lines: list[str], *args: str, code: int = 0):
@@ -68,7 +58,7 @@ def answers_out(tmp_path: Path) -> dict:
 
 def test_whole_questionnaire_piped_writes_answers_that_score_accepts(tmp_path):
     out, report = tmp_path / "answers.json", tmp_path / "report.json"
-    result = run([*lines_for(PERSON), ""], "--answers-out", str(out), "--report-out", str(report))
+    result = run([*typed_lines(PERSON), ""], "--answers-out", str(out), "--report-out", str(report))
     assert result.exit_code == 0, result.output
     screen = result.stdout
     for kind in ("contributor", "mimic", "primary_indicator"):
@@ -93,7 +83,7 @@ def test_whole_questionnaire_piped_writes_answers_that_score_accepts(tmp_path):
 
 def test_report_out_markdown_by_extension(tmp_path):
     report = tmp_path / "report.md"
-    result = run([*lines_for(PERSON), ""], "--report-out", str(report))
+    result = run([*typed_lines(PERSON), ""], "--report-out", str(report))
     assert result.exit_code == 0, result.output
     text = report.read_text()
     assert text.startswith("# Screening report: t-1") and DISCLAIMER in text and "**Because:**" in text
@@ -106,7 +96,7 @@ def test_report_out_with_an_unknown_extension_is_a_usage_error(tmp_path):
 
 def test_skip_logic_on_screen():
     man = {**PERSON, "sex": "male", "urge_to_move": "no"}
-    result = run([*lines_for(man), ""])
+    result = run([*typed_lines(man), ""])
     assert result.exit_code == 0, result.output
     assert "Are you pregnant?" not in result.stdout
     assert Q["symptom_days_per_week"].text not in result.stdout
@@ -116,13 +106,13 @@ def test_skip_logic_on_screen():
 
     pregnant = {**PERSON, "age_years": "30", "onset_age_years": "20", "pregnant": "yes",
                 "pregnancy_trimester": "3", "medications": "ropinirole", "dopaminergic_worsening": "no"}
-    result = run([*lines_for(pregnant), ""], "--report-out", "r.json")
+    result = run([*typed_lines(pregnant), ""], "--report-out", "r.json")
     assert Q["pregnancy_trimester"].text in result.stdout
     assert Q["dopaminergic_worsening"].text in result.stdout
 
 
 def test_bad_answers_are_re_asked_with_the_reason(tmp_path):
-    lines = lines_for(PERSON)
+    lines = typed_lines(PERSON)
     age = position("age_years")
     ferritin = position("ferritin_ng_ml")
     lines[ferritin:ferritin + 1] = ["lots", "30 mg", "30 ng/mL"]
@@ -137,7 +127,7 @@ def test_bad_answers_are_re_asked_with_the_reason(tmp_path):
 
 
 def test_required_question_cannot_be_skipped_and_help_is_shown():
-    lines = lines_for(PERSON)
+    lines = typed_lines(PERSON)
     age = position("age_years")
     lines[age:age + 1] = ["", "skip", "?", "52"]
     result = run([*lines, ""])
@@ -147,7 +137,7 @@ def test_required_question_cannot_be_skipped_and_help_is_shown():
 
 
 def test_back_returns_to_the_previous_question_and_enter_keeps_answers(tmp_path):
-    lines = lines_for(PERSON)
+    lines = typed_lines(PERSON)
     sex = position("sex")
     urge = position("urge_to_move")
     # at the urge question: back twice (to sex, then age), change age, keep sex with Enter
@@ -175,7 +165,7 @@ def review_number(qid: str, answers: dict[str, str]) -> str:
 
 def test_review_lists_every_answer_and_lets_one_be_changed(tmp_path):
     ferritin, tsat = review_number("ferritin_ng_ml", PERSON), review_number("tsat_percent", PERSON)
-    result = run([*lines_for(PERSON), "99", ferritin, "120", tsat, "30", ""],
+    result = run([*typed_lines(PERSON), "99", ferritin, "120", tsat, "30", ""],
                  "--answers-out", str(tmp_path / "answers.json"), "--report-out", str(tmp_path / "r.json"))
     assert result.exit_code == 0, result.output
     assert "Your answers" in result.stdout
@@ -190,12 +180,12 @@ def test_change_at_review_asks_what_it_newly_opens_up(tmp_path):
     no_urge = {**PERSON, "urge_to_move": "no"}
     urge = review_number("urge_to_move", no_urge)
     # urge no -> yes at the review: the two course questions are asked, then the review again
-    result = run([*lines_for(no_urge), urge, "yes", "5", "40", ""], "--answers-out", str(tmp_path / "answers.json"))
+    result = run([*typed_lines(no_urge), urge, "yes", "5", "40", ""], "--answers-out", str(tmp_path / "answers.json"))
     assert result.exit_code == 0, result.output
     saved = answers_out(tmp_path)
     assert saved["urge_to_move"] is True and saved["symptom_days_per_week"] == 5 and saved["onset_age_years"] == 40
     # and yes -> no drops them again
-    result = run([*lines_for(PERSON), review_number("urge_to_move", PERSON), "no", ""],
+    result = run([*typed_lines(PERSON), review_number("urge_to_move", PERSON), "no", ""],
                  "--answers-out", str(tmp_path / "answers.json"))
     saved = answers_out(tmp_path)
     assert saved["urge_to_move"] is False and "symptom_days_per_week" not in saved and "onset_age_years" not in saved
@@ -203,13 +193,13 @@ def test_change_at_review_asks_what_it_newly_opens_up(tmp_path):
 
 def test_back_at_a_review_change_returns_to_the_review(tmp_path):
     number = review_number("smoker", PERSON)
-    result = run([*lines_for(PERSON), number, "back", ""], "--answers-out", str(tmp_path / "answers.json"))
+    result = run([*typed_lines(PERSON), number, "back", ""], "--answers-out", str(tmp_path / "answers.json"))
     assert result.exit_code == 0, result.output
     assert answers_out(tmp_path)["smoker"] is False
 
 
 def test_end_of_input_saves_progress_and_resume_continues(tmp_path):
-    lines = lines_for(PERSON)
+    lines = typed_lines(PERSON)
     half = position("ferritin_ng_ml")
     first = run(lines[:half], code=1)  # input ends mid-questionnaire: progress saved, exit 1
     assert first.exit_code == 1
@@ -233,7 +223,7 @@ def test_end_of_input_saves_progress_and_resume_continues(tmp_path):
 
 
 def test_ctrl_c_saves_progress_to_the_resumed_file(tmp_path, monkeypatch):
-    lines = iter(lines_for(PERSON)[1:6])  # the progress file already holds respondent_id
+    lines = iter(typed_lines(PERSON)[1:6])  # the progress file already holds respondent_id
 
     def fake_input(prompt=""):
         try:
@@ -274,7 +264,7 @@ def test_bad_resume_file_is_refused_naming_the_problem(tmp_path, content, expect
 
 
 def test_no_colour_codes_when_not_a_terminal():
-    result = run([*lines_for(PERSON), ""])
+    result = run([*typed_lines(PERSON), ""])
     assert result.exit_code == 0 and "\x1b[" not in result.output
 
 
@@ -292,7 +282,7 @@ def test_answers_are_kept_when_the_answers_file_cannot_be_written(tmp_path, monk
         real(path, data)
 
     monkeypatch.setattr(ask_module, "write_atomic", refuse)
-    result = run([*lines_for(PERSON), ""], "--answers-out", str(tmp_path / "answers.json"), code=1)
+    result = run([*typed_lines(PERSON), ""], "--answers-out", str(tmp_path / "answers.json"), code=1)
     assert result.exit_code == 1
     assert "cannot write: Permission denied" in result.stderr
     assert "The answers are saved to screener-progress.json" in result.stderr

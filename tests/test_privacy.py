@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import invoke
+from helpers import invoke, typed_lines
 
 from screener import ask as ask_module
 from screener.questionnaire import default_questionnaire
@@ -117,14 +117,6 @@ def test_answers_to_questions_that_do_not_apply_are_dropped_from_a_progress_file
 
 # -- ask: re-asked answers and warnings -----------------------------------------------------------
 
-def lines_for(answers: dict[str, str]) -> list[str]:
-    given: dict = {}
-    out = []
-    while todo := [q for q in Q.applicable(given) if q.id not in given]:
-        text = answers.get(todo[0].id, "")
-        out.append(text)
-        given = Q.effective({**given, todo[0].id: Q.check(todo[0], text, given).value})
-    return out
 
 
 PERSON = {"respondent_id": "a-1", "age_years": "50", "sex": "female", "urge_to_move": "yes",
@@ -148,7 +140,7 @@ def typed_lines_only(stdout: str, typed: set[str]) -> None:
 
 
 def test_rejected_answers_are_re_asked_without_repeating_them():
-    lines = lines_for(PERSON)
+    lines = typed_lines(PERSON)
     rejected = {"age_years": [TEXT, str(WHOLE), str(NUMBER)], "sex": [TEXT], "urge_to_move": [TEXT],
                 "ferritin_ng_ml": [f"{NUMBER}", f"30 {TEXT}", "987654,321"]}
     for qid in sorted(rejected, key=position, reverse=True):
@@ -162,7 +154,7 @@ def test_rejected_answers_are_re_asked_without_repeating_them():
 
 def test_warnings_while_answering_give_the_reason_only():
     answers = {**PERSON, "ferritin_ng_ml": "98765.4321", "medications": f"sertraline, {TEXT}"}
-    result = invoke(["ask"], input="\n".join([*lines_for(answers), ""]) + "\n")
+    result = invoke(["ask"], input="\n".join([*typed_lines(answers), ""]) + "\n")
     warnings = [line for line in result.stdout.splitlines() if line.startswith("Please check")]
     assert len(warnings) == 2 and "number 2 of 2" in warnings[1]
     assert_not_echoed(*warnings)
@@ -182,7 +174,7 @@ def test_output_file_errors_name_no_answer(tmp_path, monkeypatch, which):
     monkeypatch.setattr(ask_module, "write_atomic", refuse)
     answers = {**PERSON, "respondent_id": TEXT, "ferritin_ng_ml": "30", "tsat_percent": "12.5"}
     result = invoke(["ask", "--answers-out", "answers.json", "--report-out", "report.json"],
-                    input="\n".join([*lines_for(answers), ""]) + "\n", code=1)
+                    input="\n".join([*typed_lines(answers), ""]) + "\n", code=1)
     assert f"{which}: cannot write: Permission denied" in result.stderr
     assert_not_echoed(result.stderr)
 

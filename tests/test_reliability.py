@@ -76,11 +76,12 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def wait_for_partial(folder: Path, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not any(p.name.endswith(".partial") for p in folder.iterdir()):
-        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+def still_alive(pids: set[int], after: float) -> list[int]:
+    """The processes of `pids` still alive `after` seconds from now (sooner when all are gone)."""
+    deadline = time.monotonic() + after
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
+    return [pid for pid in pids if alive(pid)]
 
 
 # -- JSON Lines end to end ------------------------------------------------------------------------
@@ -167,42 +168,39 @@ def test_a_stalled_worker_is_treated_like_a_dead_one(tmp_path):
 
 # -- signals --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("signum, code, name", [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGHUP, 129, "SIGHUP"),
-                                                 (signal.SIGINT, 130, None)])
-def test_a_signal_ends_the_run_leaving_no_file_and_no_worker(tmp_path, signum, code, name):
-    path = cohort(tmp_path / "in.csv", 6000)
-    process = start("batch", str(path), "-o", str(tmp_path / "out.csv"), "--jobs", "2",
+def mid_run(folder: Path) -> tuple[subprocess.Popen, set[int]]:
+    """A batch run under way (its output half written, a worker stalled) and its worker processes."""
+    path = cohort(folder / "in.csv", 6000)
+    process = start("batch", str(path), "-o", str(folder / "out.csv"), "--jobs", "2",
                     env={"SCREENER_TEST_HANG_ROW": "5000"})
-    wait_for_partial(tmp_path, process)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".partial") for p in folder.iterdir()):
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.05)
     time.sleep(0.5)
     workers = children(process.pid)
     assert workers, "no worker process was found"
+    return process, workers
+
+
+@pytest.mark.parametrize("signum, code, name", [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGHUP, 129, "SIGHUP"),
+                                                 (signal.SIGINT, 130, None)])
+def test_a_signal_ends_the_run_leaving_no_file_and_no_worker(tmp_path, signum, code, name):
+    process, workers = mid_run(tmp_path)
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == code, stderr
     message = f"stopped by {name}: no output written" if name else "interrupted: no output written"
     assert message in stderr.decode() and b"Traceback" not in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
-    deadline = time.monotonic() + 2
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [pid for pid in workers if alive(pid)]
+    assert not still_alive(workers, after=2)
 
 
 def test_workers_exit_when_the_parent_is_killed_outright(tmp_path):
-    path = cohort(tmp_path / "in.csv", 6000)
-    process = start("batch", str(path), "-o", str(tmp_path / "out.csv"), "--jobs", "2",
-                    env={"SCREENER_TEST_HANG_ROW": "5000"})
-    wait_for_partial(tmp_path, process)
-    time.sleep(0.5)
-    workers = children(process.pid)
-    assert workers
+    process, workers = mid_run(tmp_path)
     process.kill()
     process.communicate(timeout=30)
-    deadline = time.monotonic() + 1.5
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [pid for pid in workers if alive(pid)]
+    assert not still_alive(workers, after=1.5)
 
 
 @pytest.mark.parametrize("delay", [0.2, 0.25, 0.3, 0.35, 0.4, 0.5])
