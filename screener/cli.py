@@ -31,9 +31,14 @@ def main() -> None:
               help="Rule engine (the reference evaluator gives identical findings).")
 def score(answers: str, fmt: str, engine: str) -> None:
     """Score one respondent's ANSWERS (a JSON object; '-' reads stdin)."""
-    from .intake import parse_intake
-    from .render import FORMATS
-    from .screening import Screener
+    from .interrupts import held
+
+    with held():  # Ctrl-C waits until the modules are loaded (see screener/interrupts.py)
+        import orjson  # noqa: F401 (read_answers uses it)
+
+        from .intake import parse_intake
+        from .render import FORMATS
+        from .screening import Screener
 
     parsed = parse_intake(read_answers(answers))
     name = "stdin" if answers == "-" else answers
@@ -98,7 +103,10 @@ def ask(answers_out: str | None, report_out: str | None, resume: str | None) -> 
     Type ? for why a question is asked, back to go back, unsure or skip where allowed.
     Ctrl-C saves progress; answers can also be piped in, one per line.
     """
-    from .ask import run_ask
+    from .interrupts import held
+
+    with held():  # Ctrl-C waits until the modules are loaded (see screener/interrupts.py)
+        from .ask import run_ask
 
     run_ask(*(Path(p) if p else None for p in (answers_out, report_out, resume)))
 
