@@ -96,7 +96,7 @@ def read_rows(settings: Settings, chunk: Chunk) -> list[Row]:
     rows = []
     for i, cells in enumerate(csv.reader(io.StringIO(chunk.text, newline=""), delimiter=settings.delimiter)):
         row = chunk.start_row + i
-        if not any(cell.strip() for cell in cells):
+        if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):  # the first cell decides most
             rows.append(_blank(row))
         elif len(cells) != plan.width:
             rows.append(_ragged_row(plan, row, cells))
