@@ -216,6 +216,19 @@ def test_formula_injection_is_escaped_in_text_cells_only():
     assert safe_cell("plain") == "plain" and safe_cell("") == ""
 
 
+def test_cells_with_line_breaks_are_quoted_and_escaped_on_every_line():
+    """A reader sees one row per respondent; no line of the file starts a formula, full-width forms included."""
+    ids = ["x\r=cmd|' /C calc'!A0", "a\n+b", "c\r\n@d", "\uff1dSUM(A1)", "\uff0b1", "ok\rthen"]
+    text = "respondent_id,age_years\n" + "".join(f'"{i}",40\n' for i in ids)
+    out = run("-", stdin=text).stdout_bytes.decode()
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert [r["respondent_id"] for r in rows] == [
+        "x\r'=cmd|' /C calc'!A0", "a\n'+b", "c\r\n'@d", "'\uff1dSUM(A1)", "'\uff0b1", "ok\rthen"]
+    for line in out.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        assert not line.startswith(("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")), line
+    assert safe_cell("1\n-3") == "1\n-3" and safe_cell("\uff0dx") == "'\uff0dx" and safe_cell("\uff20x") == "'\uff20x"
+
+
 def test_jobs_1_and_2_give_identical_output(tmp_path):
     path = write_synthetic(tmp_path / "cohort.csv", 4500)  # 3 chunks: both workers take part
     one = run(str(path), "--jobs", "1", "--quiet").stdout
