@@ -26,7 +26,6 @@ from .batch_output import KIND_COLUMNS, AtomicOutput, CsvRows, header_line, prob
 from .csv_input import Chunk, InputError, InputFile, csv_records, open_input, split_lines
 from .mapping import ColumnPlan, Mapping, field_for, map_keys, plan_columns, suggest
 from .models import Report
-from .render import to_json
 
 CHUNK_ROWS = 2000
 ROW = "(row)"  # the "field" of a problem with the row itself
@@ -156,7 +155,7 @@ class _Formatter:
         else:
             report = Report(respondent_id=row.respondent_id, row=row.row, status=status,  # type: ignore[arg-type]
                             errors=problems, rulebook=self.stamp)
-            self.lines.append(to_json(report, indent=False))
+            self.lines.append(report.to_json(indent=False))
 
     def text(self) -> str:
         if self.output == "csv":
@@ -254,7 +253,7 @@ class ChunkScorer:
                 continue
             report = next(reports)
             tally.findings.update({f.code for f in report.findings})
-            formatter.lines.append(to_json(report, indent=False))
+            formatter.lines.append(report.to_json(indent=False))
 
 
 @dataclass

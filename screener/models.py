@@ -124,3 +124,9 @@ class Report(BaseModel):
         for finding in self.findings:
             groups[finding.kind].append(finding)
         return groups
+
+    def to_json(self, indent: bool = True) -> str:
+        """The report as JSON (one line unless `indent`): the `score --format json` and JSON Lines form."""
+        import orjson
+
+        return orjson.dumps(self.model_dump(), option=orjson.OPT_INDENT_2 if indent else 0).decode()

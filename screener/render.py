@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-import orjson
-
 from .models import Report, Finding
 from .safe_text import printable
 
@@ -29,8 +27,7 @@ HEADINGS = {
 
 
 def to_json(report: Report, indent: bool = True) -> str:
-    option = orjson.OPT_INDENT_2 if indent else 0
-    return orjson.dumps(report.model_dump(), option=option).decode()
+    return report.to_json(indent)
 
 
 def criteria_line(report: Report) -> str | None:
