@@ -100,20 +100,20 @@ class ValidateOnly:
     """A worker handler that stops after validation (the floor under `screener batch`)."""
 
     def __init__(self, settings):
-        from screener.cached_intake import RowValidator
+        from screener.core.cached_intake import RowValidator
 
         self.settings, self.validator = settings, RowValidator()
 
     def __call__(self, chunk):
-        from screener.batch import read_rows
+        from screener.io.batch import read_rows
 
         rows = read_rows(self.settings, chunk)
         return sum(self.validator.parse(row.answers).ok for row in rows if row.answers is not None)
 
 
 def floor(path: str, jobs: int) -> None:
-    from screener.batch import CHUNK_ROWS, BatchOptions, prepare
-    from screener.workers import OrderedPool
+    from screener.io.batch import CHUNK_ROWS, BatchOptions, prepare
+    from screener.io.workers import OrderedPool
 
     source, settings = prepare(BatchOptions(path), lambda line: None)
     pool = OrderedPool(jobs, ValidateOnly, (settings,), lambda chunk: [chunk], lambda chunk, reason: 0)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 0.5
-HEAVY = ("pydantic", "rich", "durable", "yaml", "orjson", "screener.intake", "screener.engine",
-         "screener.questionnaire", "screener.ask")
+HEAVY = ("pydantic", "rich", "durable", "yaml", "orjson", "screener.core.intake", "screener.core.engine",
+         "screener.core.questionnaire", "screener.ui.ask")
 COMMANDS = {
     "python -c pass (floor)": ["-c", "pass"],
     "screener --help": ["-m", "screener", "--help"],

@@ -25,7 +25,7 @@ def main() -> None:
     try:
         from click import Abort, ClickException
 
-        from .cli import main as command_line
+        from .ui.cli import main as command_line
 
         try:
             code = command_line.main(standalone_mode=False)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from screener.rulebook import Rulebook, default_rulebook
-from screener.screening import Screener
+from screener.core.rulebook import Rulebook, default_rulebook
+from screener.core.screening import Screener
 
 
 @pytest.fixture(scope="session")

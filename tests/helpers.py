@@ -12,7 +12,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from screener.cli import main
+from screener.ui.cli import main
 
 
 def invoke(args: list[str], *, code: int = 0, input: str | bytes | None = None,
@@ -35,7 +35,7 @@ def check(result: Result, code: int) -> None:
 
 def typed_lines(answers: dict[str, str]) -> list[str]:
     """The lines a person types to answer `screener ask` in order (blank where `answers` has nothing)."""
-    from screener.questionnaire import default_questionnaire
+    from screener.core.questionnaire import default_questionnaire
 
     questionnaire = default_questionnaire()
     given: dict = {}

@@ -15,9 +15,9 @@ from helpers import invoke, typed_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screener.cached_intake import RowValidator
-from screener.intake import FIELDS, UNKNOWN, FieldSpec, parse_intake
-from screener.questionnaire import UNSURE, AnswerError, default_questionnaire
+from screener.core.cached_intake import RowValidator
+from screener.core.intake import FIELDS, UNKNOWN, FieldSpec, parse_intake
+from screener.core.questionnaire import UNSURE, AnswerError, default_questionnaire
 
 Q = default_questionnaire()
 CHOICE_QUESTIONS = [q for q in Q.questions if q.spec.kind == "choice"]
@@ -81,7 +81,7 @@ def test_labels_and_their_starts_are_choices_everywhere(spelling, code):
 
 
 def test_an_ambiguous_start_is_an_error_naming_the_choices():
-    from screener.intake import clean_value
+    from screener.core.intake import clean_value
 
     spec = FieldSpec("severity", "choice", "severity", choices=("mild", "moderate", "severe"),
                      labels=("Mild", "Moderate", "Severe"))

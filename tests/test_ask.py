@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from helpers import invoke, typed_lines
 
-from screener import ask as ask_module
-from screener.questionnaire import default_questionnaire
-from screener.render import DISCLAIMER, HEADINGS
+from screener.ui import ask as ask_module
+from screener.core.questionnaire import default_questionnaire
+from screener.ui.render import DISCLAIMER, HEADINGS
 
 Q = default_questionnaire()
 

@@ -15,7 +15,7 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-from screener.questionnaire import default_questionnaire  # noqa: E402
+from screener.core.questionnaire import default_questionnaire  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 Q = default_questionnaire()

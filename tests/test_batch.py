@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import invoke
 
-from screener.batch_output import COLUMNS, safe_cell
+from screener.io.batch_output import COLUMNS, safe_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "batch"

@@ -13,7 +13,7 @@ from helpers import invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener.batch_output import safe_cell
+from screener.io.batch_output import safe_cell
 
 TRICKY = st.sampled_from([",", ";", "\t", "|", '"', "\r", "\n", "\r\n", " ", "=", "-", "+", "@", "é", "x", "1"])
 CELL = st.lists(TRICKY, max_size=6).map("".join)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screener.intake import FIELDS, Intake, parse_intake
+from screener.core.intake import FIELDS, Intake, parse_intake
 
 
 def errors(answers):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screener.rulebook import default_rulebook
+from screener.core.rulebook import default_rulebook
 
 LEXICON = default_rulebook().lexicon
 WORSENING = {cid for cid, cls in LEXICON.classes.items() if cls.effect in ("worsens", "may_worsen")}

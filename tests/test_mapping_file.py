@@ -15,8 +15,8 @@ from helpers import invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener.intake import FIELDS
-from screener.mapping import ALIASES, MAX_BYTES, SECTIONS, MappingError, _read_yaml, load_mapping
+from screener.core.intake import FIELDS
+from screener.io.mapping import ALIASES, MAX_BYTES, SECTIONS, MappingError, _read_yaml, load_mapping
 
 CANONICAL_CSV = Path(__file__).resolve().parent / "fixtures" / "batch" / "canonical.csv"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from helpers import invoke, typed_lines
 
-from screener import ask as ask_module
-from screener.questionnaire import default_questionnaire
+from screener.ui import ask as ask_module
+from screener.core.questionnaire import default_questionnaire
 
 TEXT = "SENTINEL-7f3a"
 NUMBER = 987654.321  # out of every range

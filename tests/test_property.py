@@ -12,11 +12,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener import conditions as C
-from screener.engine import DurableEngine
-from screener.facts import FACT_FIELDS
-from screener.intake import FIELDS, parse_intake
-from screener.rulebook import default_rulebook
+from screener.core import conditions as C
+from screener.core.engine import DurableEngine
+from screener.core.facts import FACT_FIELDS
+from screener.core.intake import FIELDS, parse_intake
+from screener.core.rulebook import default_rulebook
 
 RULEBOOK = default_rulebook()
 THRESHOLDS: dict[str, set] = {}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from screener.intake import FIELDS, Intake
-from screener.questionnaire import (TYPES, AnswerError, QuestionnaireError, default_questionnaire,
+from screener.core.intake import FIELDS, Intake
+from screener.core.questionnaire import (TYPES, AnswerError, QuestionnaireError, default_questionnaire,
                                     load_questionnaire, questionnaire_path)
 
 Q = default_questionnaire()
@@ -85,7 +85,7 @@ def test_loader_refuses_a_questionnaire_that_disagrees_with_intake(tmp_path, cha
 def test_check_command_fails_when_the_questionnaire_is_broken(tmp_path, monkeypatch):
     from helpers import invoke
 
-    from screener import questionnaire
+    from screener.core import questionnaire
 
     data = yaml.safe_load(questionnaire_path().read_text(encoding="utf-8"))
     data["questions"] = [q for q in data["questions"] if q["id"] != "smoker"]
@@ -162,7 +162,7 @@ def test_changing_an_answer_drops_answers_that_no_longer_apply():
 
 
 def test_ask_when_only_looks_back():
-    from screener import conditions as C
+    from screener.core import conditions as C
 
     for question in Q.questions:
         if question.ask_when is not None:

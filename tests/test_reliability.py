@@ -253,7 +253,7 @@ def test_a_quote_closing_lines_later_is_pointed_out_by_row(tmp_path):
 
 
 def test_more_jobs_than_chunks_start_one_worker(tmp_path):
-    from screener.workers import OrderedPool
+    from screener.io.workers import OrderedPool
 
     pool = OrderedPool(8, lambda: (lambda task: task * 2), (), lambda task: [task], lambda task, reason: None)
     assert [parts for _, parts in pool.map([21])] == [[42]]
@@ -273,7 +273,7 @@ def _open_ends() -> list[str]:
 
 def test_a_worker_holds_no_end_of_any_pipe_but_its_own():
     """Else a worker whose parent died would wait for ever on a pipe it keeps open itself."""
-    from screener.workers import OrderedPool
+    from screener.io.workers import OrderedPool
 
     pool = OrderedPool(3, lambda: (lambda task: _open_ends()), (), lambda task: [task], lambda task, reason: None)
     results = pool.map(range(6))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from screener.examples import check_example, examples
-from screener.rulebook import default_rulebook
+from screener.core.examples import check_example, examples
+from screener.core.rulebook import default_rulebook
 
 EXAMPLES = list(examples(default_rulebook()))
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from screener import conditions as C
-from screener.catalogue import to_markdown
-from screener.facts import build_facts
-from screener.intake import parse_intake
-from screener.rulebook import default_rulebook
-from screener.screening import separating_fields
+from screener.core import conditions as C
+from screener.ui.catalogue import to_markdown
+from screener.core.facts import build_facts
+from screener.core.intake import parse_intake
+from screener.core.rulebook import default_rulebook
+from screener.core.screening import separating_fields
 
 RULEBOOK = default_rulebook()
 RULES = RULEBOOK.rules

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from screener.paths import rules_dir
-from screener.rulebook import RulebookError, load_rulebook
+from screener.core.paths import rules_dir
+from screener.core.rulebook import RulebookError, load_rulebook
 
 GOOD_RULE = {
     "id": "TEST-001",

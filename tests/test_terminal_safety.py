@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from screener.intake import parse_intake
-from screener.safe_text import printable
-from screener.terminal import render_report
+from screener.core.intake import parse_intake
+from screener.ui.safe_text import printable
+from screener.ui.terminal import render_report
 
 TITLE, RED, CLEAR = "\x1b]0;evil\x07", "\x1b[31m", "\x1b[2J"
 HOSTILE = {"respondent_id": f"id{TITLE}-{RED}red{CLEAR}\x07\x9b31m\r",
@@ -71,7 +71,7 @@ def test_the_on_screen_report_of_ask(durable):
 
 
 def test_a_whole_ask_session(tmp_path, monkeypatch):
-    from screener.questionnaire import default_questionnaire
+    from screener.core.questionnaire import default_questionnaire
 
     monkeypatch.chdir(tmp_path)
     q = default_questionnaire()
@@ -87,7 +87,7 @@ def test_a_whole_ask_session(tmp_path, monkeypatch):
 
 
 def test_an_answer_in_the_review_table_is_never_read_as_markup(tmp_path, monkeypatch):
-    from screener.questionnaire import default_questionnaire
+    from screener.core.questionnaire import default_questionnaire
 
     monkeypatch.chdir(tmp_path)
     q = default_questionnaire()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import orjson
 
-from .conditions import to_words
-from .facts import FACT_FIELDS
-from .models import KIND_ORDER, RuleSpec
+from ..core.conditions import to_words
+from ..core.facts import FACT_FIELDS
+from ..core.models import KIND_ORDER, RuleSpec
 from .render import DISCLAIMER, HEADINGS
-from .rulebook import Rulebook
+from ..core.rulebook import Rulebook
 
 
 def _title(field: str) -> str:

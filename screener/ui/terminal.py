@@ -14,7 +14,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from .models import KIND_ORDER, Finding, Report
+from ..core.models import KIND_ORDER, Finding, Report
 from .render import DISCLAIMER, HEADINGS, criteria_line
 from .safe_text import printable
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from .models import Report, Finding
+from ..core.models import Report, Finding
 from .safe_text import printable
 
 DISCLAIMER = (

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .intake import FIELDS, UNKNOWN, clean_value
+from ..core.intake import FIELDS, UNKNOWN, clean_value
 
 _PUNCT = re.compile(r"[^0-9a-z]+")
 _CHECKBOX = re.compile(r"^(.+?)___(.+)$")

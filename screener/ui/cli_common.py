@@ -17,7 +17,7 @@ import click
 from .safe_text import printable  # light (re only); imported here, not while failing on a Ctrl-C
 
 if TYPE_CHECKING:
-    from .rulebook import Rulebook
+    from ..core.rulebook import Rulebook
 
 BOM = b"\xef\xbb\xbf"
 
@@ -57,7 +57,7 @@ def read_answers(path: str) -> Any:
 
 def load_rulebook_or_exit() -> Rulebook:
     """The shipped rulebook; exits 1 listing its problems when it does not load."""
-    from .rulebook import RulebookError, default_rulebook
+    from ..core.rulebook import RulebookError, default_rulebook
 
     try:
         return default_rulebook()

@@ -31,14 +31,14 @@ def main() -> None:
               help="Rule engine (the reference evaluator gives identical findings).")
 def score(answers: str, fmt: str, engine: str) -> None:
     """Score one respondent's ANSWERS (a JSON object; '-' reads stdin)."""
-    from .interrupts import held
+    from ..io.interrupts import held
 
-    with held():  # Ctrl-C waits until the modules are loaded (see screener/interrupts.py)
+    with held():  # Ctrl-C waits until the modules are loaded (see screener/io/interrupts.py)
         import orjson  # noqa: F401 (read_answers uses it)
 
-        from .intake import parse_intake
+        from ..core.intake import parse_intake
         from .render import FORMATS
-        from .screening import Screener
+        from ..core.screening import Screener
 
     parsed = parse_intake(read_answers(answers))
     name = "stdin" if answers == "-" else answers
@@ -65,7 +65,7 @@ def rules(fmt: str) -> None:
 @main.command()
 def check() -> None:
     """Load the rulebook, lexicon and questionnaire and run every rule's examples; exit 1 on any problem."""
-    from .examples import check_all
+    from ..core.examples import check_all
 
     rulebook = load_rulebook_or_exit()
     count, problems = check_all(rulebook)
@@ -73,7 +73,7 @@ def check() -> None:
         fail([*problems, f"{len(problems)} problem(s) in {count} examples"])
     click.echo(f"ok: {len(rulebook.rules)} rules, {len(rulebook.sources)} sources, "
                f"{len(rulebook.lexicon.index)} medication names, {count} examples pass in both engines")
-    from .questionnaire import QuestionnaireError, default_questionnaire
+    from ..core.questionnaire import QuestionnaireError, default_questionnaire
 
     try:
         questionnaire = default_questionnaire()
@@ -103,9 +103,9 @@ def ask(answers_out: str | None, report_out: str | None, resume: str | None) -> 
     Type ? for why a question is asked, back to go back, unsure or skip where allowed.
     Ctrl-C saves progress; answers can also be piped in, one per line.
     """
-    from .interrupts import held
+    from ..io.interrupts import held
 
-    with held():  # Ctrl-C waits until the modules are loaded (see screener/interrupts.py)
+    with held():  # Ctrl-C waits until the modules are loaded (see screener/io/interrupts.py)
         from .ask import run_ask
 
     run_ask(*(Path(p) if p else None for p in (answers_out, report_out, resume)))
@@ -139,15 +139,15 @@ def batch(input_path: str, output: str | None, fmt: str, mapping: str | None, jo
     """
     import os
 
-    from .interrupts import Stopped, held, stop_on_signals
+    from ..io.interrupts import Stopped, held, stop_on_signals
 
     try:  # Ctrl-C, SIGTERM or SIGHUP, even while the modules load, end the run the same way
         with stop_on_signals():
             with held():
-                from .mapping import load_mapping  # noqa: F401 (loaded here, where a signal waits)
-                from .rulebook import default_rulebook  # noqa: F401
-                from .batch import BatchOptions, InputError, run_batch
-                from .workers import WorkersFailed
+                from ..io.mapping import load_mapping  # noqa: F401 (loaded here, where a signal waits)
+                from ..core.rulebook import default_rulebook  # noqa: F401
+                from ..io.batch import BatchOptions, InputError, run_batch
+                from ..io.workers import WorkersFailed
 
             options = BatchOptions(input_path, output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
                                    engine, progress=not quiet and sys.stderr.isatty(), worker_timeout=worker_timeout)

@@ -29,7 +29,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .cli_common import fail, load_rulebook_or_exit, read_json
-from .questionnaire import AnswerError, Question, Questionnaire, default_questionnaire
+from ..core.questionnaire import AnswerError, Question, Questionnaire, default_questionnaire
 from .safe_text import printable
 
 PROGRESS_FORMAT = "screener-ask-progress"
@@ -300,8 +300,8 @@ def run_ask(answers_out: Path | None, report_out: Path | None, resume: Path | No
 
 
 def _score(given: dict[str, Any]):
-    from .intake import parse_intake
-    from .screening import Screener
+    from ..core.intake import parse_intake
+    from ..core.screening import Screener
 
     parsed = parse_intake(given)
     if parsed.intake is None:  # cannot happen: every answer was checked against all the others

@@ -25,7 +25,7 @@ import orjson
 from .batch_output import KIND_COLUMNS, AtomicOutput, CsvRows, header_line, problems_text
 from .csv_input import Chunk, InputError, InputFile, csv_records, open_input, split_lines
 from .mapping import ColumnPlan, Mapping, field_for, map_keys, plan_columns, suggest
-from .models import Report
+from ..core.models import Report
 
 CHUNK_ROWS = 2000
 ROW = "(row)"  # the "field" of a problem with the row itself
@@ -184,8 +184,8 @@ class ChunkScorer:
     """Scores chunks in a worker process: its own validator cache and its own engine."""
 
     def __init__(self, settings: Settings):
-        from .cached_intake import RowValidator
-        from .screening import Screener
+        from ..core.cached_intake import RowValidator
+        from ..core.screening import Screener
 
         self.settings = settings
         self.screener = Screener(engine=settings.engine)  # type: ignore[arg-type]
@@ -344,7 +344,7 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     """Score the whole input into the output; raises InputError before any work (OutputError,
     a subclass, also when writing fails), and KeyboardInterrupt or WorkersFailed during it (the
     final output is then not written)."""
-    from .rulebook import default_rulebook
+    from ..core.rulebook import default_rulebook
     from .workers import OrderedPool
 
     source, settings = prepare(options, note)
