@@ -137,6 +137,13 @@ class Intake(BaseModel):
     unknown_fields: frozenset[str] = Field(
         default=frozenset(), title="answers given as unknown/unsure", json_schema_extra={"internal": True})
 
+    def answers(self) -> dict[str, Any]:
+        """The answers given, in field order: values as validated, "unknown" where the person said
+        so (the form `score` reads back), unanswered fields left out."""
+        given = self.model_dump(exclude_none=True, exclude={"unknown_fields"})
+        return {name: given[name] if name in given else "unknown" for name in type(self).model_fields
+                if name in given or name in self.unknown_fields}
+
     @model_validator(mode="before")
     @classmethod
     def _split_unknown(cls, data: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -109,7 +110,35 @@ class Criteria(BaseModel):
     note: str
 
 
+REPORT_SCHEMA_VERSION = "1.1"  # of the JSON report: bump with any change to its fields
+
+
+@cache
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("screener")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _tool() -> dict[str, str]:
+    return {"name": "screener", "version": _version()}
+
+
 class Report(BaseModel):
+    """One respondent's screening report; its JSON form is a versioned contract (`schema_version`).
+
+    `answers` holds the validated answers it was built from (`Intake.answers`: "unknown" where
+    the person said so), so a saved report can be checked and scored again; `created` is set
+    when a report is saved for one person (batch output leaves it empty, so that the same input
+    always gives the same bytes).
+    """
+
+    schema_version: str = REPORT_SCHEMA_VERSION
+    tool: dict[str, str] = Field(default_factory=_tool)
+    created: str | None = None
     respondent_id: str | None = None
     row: int | None = None
     status: Literal["ok", "invalid", "error"] = "ok"
@@ -118,6 +147,7 @@ class Report(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     criteria: Criteria | None = None
     rulebook: dict[str, str] = Field(default_factory=dict)
+    answers: dict[str, Any] | None = None
 
     def by_kind(self) -> dict[str, list[Finding]]:
         groups: dict[str, list[Finding]] = {kind: [] for kind in KIND_ORDER}

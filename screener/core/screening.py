@@ -98,6 +98,7 @@ class Screener:
             findings=findings,
             criteria=criteria(intake, findings, self._separating),
             rulebook=self.rulebook.stamp,
+            answers=intake.answers(),
         )
 
     def findings(self, factset: FactSet, fired: set[str]) -> list[Finding]:
