@@ -105,18 +105,20 @@ class ValidateOnly:
         self.settings, self.validator = settings, RowValidator()
 
     def __call__(self, chunk):
-        from screener.io.batch import read_rows
+        from screener.io.scorer import read_rows
 
         rows = read_rows(self.settings, chunk)
         return sum(self.validator.parse(row.answers).ok for row in rows if row.answers is not None)
 
 
 def floor(path: str, jobs: int) -> None:
-    from screener.io.batch import CHUNK_ROWS, BatchOptions, prepare
+    from screener.io.batch import BatchOptions
+    from screener.io.scorer import CHUNK_ROWS
+    from screener.io.sources import open_source
     from screener.io.workers import OrderedPool
 
-    source, settings = prepare(BatchOptions(path), lambda line: None)
-    pool = OrderedPool(jobs, ValidateOnly, (settings,), lambda chunk: [chunk], lambda chunk, reason: 0)
+    source = open_source(path, BatchOptions([path]), lambda line: None)
+    pool = OrderedPool(jobs, ValidateOnly, (source.settings,), lambda chunk: [chunk], lambda chunk, reason: 0)
     valid = sum(sum(parts) for _, parts in pool.map(source.chunks(CHUNK_ROWS)))
     source.close()
     print(valid)

@@ -7,7 +7,12 @@ one expected, or when anything but a clean `sys.exit` ended the command.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
@@ -46,3 +51,61 @@ def typed_lines(answers: dict[str, str]) -> list[str]:
         out.append(text)
         given = questionnaire.effective({**given, question.id: questionnaire.check(question, text, given).value})
     return out
+
+
+# -- the installed console script in a subprocess ------------------------------------------------
+
+SCREENER = str(Path(sys.executable).with_name("screener"))
+
+
+def _default_signals() -> None:
+    """Started in the background, a test run may have SIGINT ignored; the child gets the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def screener(*args: str, env: dict[str, str] | None = None, input: str | bytes | None = None,
+             timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([SCREENER, *args], input=input.encode() if isinstance(input, str) else input,
+                          capture_output=True, env={**os.environ, **(env or {})}, timeout=timeout,
+                          preexec_fn=_default_signals)
+
+
+def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen([SCREENER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})}, preexec_fn=_default_signals)
+
+
+def ok(result: subprocess.CompletedProcess, code: int = 0) -> subprocess.CompletedProcess:
+    assert result.returncode == code, result.stderr.decode()
+    assert b"Traceback" not in result.stderr, result.stderr.decode()
+    return result
+
+
+def cohort(path: Path, rows: int, ending: str = "\n") -> Path:
+    lines = ["respondent_id,age_years,ferritin_ng_ml,medications"]
+    lines += [f"R{i},{20 + i % 60},{5 + i % 200},{'sertraline' if i % 3 == 0 else ''}" for i in range(1, rows + 1)]
+    path.write_text(ending.join(lines) + ending, newline="")
+    return path
+
+
+def children(pid: int) -> set[int]:
+    """Live child processes of `pid` (zombies count as gone)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+            if int(ppid) == pid and state != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -1,296 +1,30 @@
-"""`screener batch`: score a CSV or JSON Lines file of intakes, one output row per input row.
+"""`screener batch`: score intake files, one output row per respondent, in input order.
 
-The parent process reads the file in chunks of whole records (`csv_input`), sends their raw
-text to worker processes (`workers`), and writes the results in input order through an
-atomic output (`batch_output`). Each worker parses its chunk again, maps the columns
-(`mapping`), validates every row with the Intake model's own rules (`cached_intake`) and
-scores the valid ones with its own `Screener`. Invalid rows are kept, with their errors; rows
-whose worker died twice get status "error". Nothing is dropped.
+The parent opens every input first (`sources`: CSV, JSON Lines, Parquet; headers matched
+before any work), then reads each in chunks of whole records, has them scored (`scorer`) by
+worker processes (`workers`) or on a Dask cluster (`cluster`), and writes the results in input
+order through an atomic output (`batch_output`). Several inputs are one: row numbers run on
+from file to file. Rows whose worker died twice get status "error"; nothing is dropped.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-import signal
 import sys
-import time
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable, Iterable, Iterator
 
-import orjson
+from .batch_output import AtomicOutput, header_line
+from .csv_input import Chunk
+from .scorer import CHUNK_ROWS, ChunkScorer, Tally, error_output, split_records
+from .sources import Source, expand, open_source
 
-from .batch_output import KIND_COLUMNS, AtomicOutput, CsvRows, header_line, problems_text
-from .csv_input import Chunk, InputError, InputFile, csv_records, open_input, split_lines
-from .mapping import ColumnPlan, Mapping, field_for, map_keys, plan_columns, suggest
-from ..core.models import Report
+Parts = Iterator[tuple[str, Tally]]  # output text and tally of each part, in input order
 
-CHUNK_ROWS = 2000
-ROW = "(row)"  # the "field" of a problem with the row itself
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What a worker needs (plain data, sent once when it starts)."""
-
-    input_format: str
-    delimiter: str
-    plan: ColumnPlan | None
-    mapping: Mapping | None
-    output: str
-    engine: str
-
-
-@dataclass
-class Tally:
-    rows: int = 0   # respondents: one output row each
-    blank: int = 0  # blank lines: no respondent, no output row
-    ok: int = 0
-    invalid: int = 0
-    error: int = 0
-    warned: int = 0
-    findings: Counter = field(default_factory=Counter)
-
-    def add(self, other: Tally) -> None:
-        self.rows += other.rows
-        self.blank += other.blank
-        self.ok += other.ok
-        self.invalid += other.invalid
-        self.error += other.error
-        self.warned += other.warned
-        self.findings.update(other.findings)
-
-    def lines(self, top: int = 5) -> list[str]:
-        out = [f"rows: {self.rows}, ok: {self.ok}, invalid: {self.invalid}, error: {self.error}, "
-               f"with warnings: {self.warned}, blank lines skipped: {self.blank}"]
-        if self.findings:
-            common = ", ".join(f"{code} ({count})" for code, count in self.findings.most_common(top))
-            out.append(f"most frequent findings: {common}")
-        return out
-
-
-@dataclass
-class Row:
-    row: int
-    respondent_id: str
-    answers: dict[str, Any] | None
-    problems: list[tuple[str, str]]
-    blank: bool = False  # a wholly blank line: not a respondent
-
-
-def _blank(row: int) -> Row:
-    return Row(row, str(row), None, [], blank=True)
-
-
-# -- reading rows (workers, and the parent for rows that killed a worker) -------------------------
-
-def read_rows(settings: Settings, chunk: Chunk) -> list[Row]:
-    """The chunk's records as rows; a wholly blank line (or a record of empty cells) is marked blank."""
-    if settings.input_format == "jsonl":
-        return [_json_row(settings, chunk.start_row + i, line) for i, line in enumerate(split_lines(chunk.text))]
-    plan = settings.plan
-    assert plan is not None
-    rows = []
-    for i, cells in enumerate(csv.reader(io.StringIO(chunk.text, newline=""), delimiter=settings.delimiter)):
-        row = chunk.start_row + i
-        if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):  # the first cell decides most
-            rows.append(_blank(row))
-        elif len(cells) != plan.width:
-            rows.append(_ragged_row(plan, row, cells))
-        else:
-            answers, problems = plan.answers(cells)
-            rows.append(Row(row, _respondent_id(answers) or str(row), answers, problems))
-    return rows
-
-
-def _ragged_row(plan: ColumnPlan, row: int, cells: list[str]) -> Row:
-    """A row with too many or too few cells: invalid, with its respondent id when its column is there."""
-    problem = f"has {len(cells)} cell{'s' if len(cells) != 1 else ''} but the header has {plan.width}"
-    if any("\n" in cell or "\r" in cell for cell in cells):
-        problem += "; a quoted cell holds a line break: is a quote misplaced?"
-    fitted = (cells + [""] * plan.width)[: plan.width]
-    return Row(row, _respondent_id(plan.answers(fitted)[0]) or str(row), None, [(ROW, problem)])
-
-
-def _json_row(settings: Settings, row: int, line: str) -> Row:
-    if not line.strip():
-        return _blank(row)
-    try:
-        data = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        return Row(row, str(row), None, [(ROW, f"not valid JSON ({str(exc).split(':')[0]})")])
-    if not isinstance(data, dict):
-        return Row(row, str(row), None, [(ROW, "expected a JSON object of field: answer pairs")])
-    answers, problems = map_keys(data, settings.mapping)
-    return Row(row, _respondent_id(answers) or str(row), answers, problems)
-
-
-def _respondent_id(answers: dict[str, Any]) -> str | None:
-    value = answers.get("respondent_id")
-    text = str(value).strip() if value is not None and not isinstance(value, (dict, list)) else ""
-    return text or None
-
-
-def split_records(settings: Settings, chunk: Chunk) -> list[Chunk]:
-    """One chunk per record, each its exact text (to retry a chunk record by record)."""
-    lines = split_lines(chunk.text)
-    records = [[line] for line in lines] if settings.input_format == "jsonl" else \
-        csv_records(lines, settings.delimiter)
-    return [Chunk(chunk.start_row + i, 1, "".join(record)) for i, record in enumerate(records)]
-
-
-# -- formatting --------------------------------------------------------------------------------
-
-class _Formatter:
-    def __init__(self, output: str, stamp: dict[str, str]):
-        self.output, self.stamp = output, stamp
-        self.csv = CsvRows()
-        self.lines: list[str] = []
-
-    def failed(self, row: Row, status: str, problems: list[dict[str, str]]) -> None:
-        if self.output == "csv":
-            self.csv.add(row.row, row.respondent_id, status, problems_text(problems), "")
-        else:
-            report = Report(respondent_id=row.respondent_id, row=row.row, status=status,  # type: ignore[arg-type]
-                            errors=problems, rulebook=self.stamp)
-            self.lines.append(report.to_json(indent=False))
-
-    def text(self) -> str:
-        if self.output == "csv":
-            return self.csv.take()
-        text = "".join(line + "\n" for line in self.lines)
-        self.lines.clear()
-        return text
-
-
-def error_output(settings: Settings, stamp: dict[str, str], chunk: Chunk, reason: str) -> tuple[str, Tally]:
-    """Rows that could not be scored at all: status "error" with the reason."""
-    formatter, tally = _Formatter(settings.output, stamp), Tally()
-    for row in read_rows(settings, chunk):
-        if row.blank:
-            tally.blank += 1
-            continue
-        formatter.failed(row, "error", [{"field": ROW, "message": reason}])
-        tally.rows += 1
-        tally.error += 1
-    return formatter.text(), tally
-
-
-# -- the worker's handler --------------------------------------------------------------------
-
-class ChunkScorer:
-    """Scores chunks in a worker process: its own validator cache and its own engine."""
-
-    def __init__(self, settings: Settings):
-        from ..core.cached_intake import RowValidator
-        from ..core.screening import Screener
-
-        self.settings = settings
-        self.screener = Screener(engine=settings.engine)  # type: ignore[arg-type]
-        self.stamp = self.screener.rulebook.stamp
-        self.validator = RowValidator()
-        self.kinds = {rule.id: (rule.kind, rule.code) for rule in self.screener.rulebook.rules}
-        self.order = {rule.id: i for i, rule in enumerate(sorted(self.screener.rulebook.rules, key=lambda r: r.id))}
-        self.fault = _TestFault.from_environment()
-
-    def __call__(self, chunk: Chunk) -> tuple[str, Tally]:
-        formatter, tally = _Formatter(self.settings.output, self.stamp), Tally()
-        entries: list[tuple[Row, Any, list[dict[str, str]]]] = []  # (row, intake or None, errors or warnings)
-        for row in read_rows(self.settings, chunk):
-            if self.fault:
-                self.fault.trip(row.row)
-            if row.blank:
-                tally.blank += 1
-                continue
-            tally.rows += 1
-            parsed = self.validator.parse(row.answers) if row.answers is not None else None
-            errors = [{"field": f, "message": m} for f, m in row.problems]
-            if parsed is not None:
-                errors += [e.as_dict() for e in parsed.errors]
-            if errors or parsed is None or parsed.intake is None:
-                entries.append((row, None, errors))
-                tally.invalid += 1
-                continue
-            warnings = [w.as_dict() for w in parsed.warnings]
-            tally.ok += 1
-            tally.warned += bool(warnings)
-            entries.append((row, parsed.intake, warnings))
-        intakes = [intake for _, intake, _ in entries if intake is not None]
-        if self.settings.output == "csv":
-            self._csv(entries, self.screener.fired(intakes) if intakes else [], formatter, tally)
-        else:
-            self._jsonl(entries, formatter, tally)
-        return formatter.text(), tally
-
-    def _csv(self, entries: list, fired: list, formatter: _Formatter, tally: Tally) -> None:
-        results = iter(fired)
-        for row, intake, notes in entries:
-            if intake is None:
-                formatter.failed(row, "invalid", notes)
-                continue
-            cells, found = self._codes(next(results)[1])
-            tally.findings.update(found)
-            formatter.csv.add(row.row, row.respondent_id, "ok", "", problems_text(notes), cells)
-
-    def _codes(self, rule_ids: set[str]) -> tuple[list[str], tuple[str, ...]]:
-        """The five kind cells (codes in rule order, joined by "; ") and the codes found."""
-        codes: dict[str, list[str]] = {kind: [] for kind in KIND_COLUMNS}
-        for rule_id in sorted(rule_ids, key=self.order.__getitem__):
-            kind, code = self.kinds[rule_id]
-            if code not in codes[kind]:
-                codes[kind].append(code)
-        return ["; ".join(found) for found in codes.values()], tuple(c for found in codes.values() for c in found)
-
-    def _jsonl(self, entries: list, formatter: _Formatter, tally: Tally) -> None:
-        scored = [(row, intake, notes) for row, intake, notes in entries if intake is not None]
-        metas = [{"row": row.row, "respondent_id": row.respondent_id, "warnings": notes} for row, _, notes in scored]
-        reports = iter(self.screener.screen_many([intake for _, intake, _ in scored], metas) if scored else [])
-        for row, intake, notes in entries:
-            if intake is None:
-                formatter.failed(row, "invalid", notes)
-                continue
-            report = next(reports)
-            tally.findings.update({f.code for f in report.findings})
-            formatter.lines.append(report.to_json(indent=False))
-
-
-@dataclass
-class _TestFault:
-    """Test-only fault injection: make the worker die (or hang) on a chosen row.
-
-    Off unless SCREENER_TEST_CRASH_ROW or SCREENER_TEST_HANG_ROW is set; with
-    SCREENER_TEST_CRASH_ONCE=FILE the crash happens only while FILE does not exist yet.
-    """
-
-    crash_row: int | None
-    hang_row: int | None
-    once: str | None
-
-    @classmethod
-    def from_environment(cls) -> _TestFault | None:
-        crash, hang = os.environ.get("SCREENER_TEST_CRASH_ROW"), os.environ.get("SCREENER_TEST_HANG_ROW")
-        if not crash and not hang:
-            return None
-        return cls(int(crash) if crash else None, int(hang) if hang else None, os.environ.get("SCREENER_TEST_CRASH_ONCE"))
-
-    def trip(self, row: int) -> None:
-        if row == self.hang_row:
-            time.sleep(600)
-        if row == self.crash_row:
-            if self.once:
-                if os.path.exists(self.once):
-                    return
-                open(self.once, "w").close()
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
-# -- the parent --------------------------------------------------------------------------------
 
 @dataclass
 class BatchOptions:
-    input: str
+    inputs: list[str]
     output: str | None = None
     format: str = "csv"
     mapping: str | None = None
@@ -299,86 +33,97 @@ class BatchOptions:
     engine: str = "durable"
     progress: bool = False
     worker_timeout: float = 300.0
+    cluster: str | None = None
 
 
-def prepare(options: BatchOptions, note: Callable[[str], None]) -> tuple[InputFile, Settings]:
-    """Open the input and match its headers; InputError (exit 2) before any work."""
-    from .mapping import MappingError, load_mapping
+@dataclass
+class _Local:
+    """Scores each source's chunks in local worker processes."""
 
-    try:
-        mapping = load_mapping(options.mapping) if options.mapping else None
-    except MappingError as exc:
-        raise InputError(str(exc)) from None
-    source = open_input(options.input, options.delimiter)
-    try:
-        for line in source.notes:
-            note(f"{source.name}: {line}")
-        plan = None
-        if source.format == "csv":
-            plan = plan_columns(source.header, mapping)
-            headers = plan.unmapped
-            matched = plan.matched
-            for name, columns in plan.duplicates.items():
-                note(f"{source.name}: columns {', '.join(str(c + 1) for c in columns)} all map to {name}; "
-                     "a row whose answers there differ is invalid")
-        else:
-            targets = [field_for(header, mapping) for header in source.header]
-            headers = tuple(h for h, target in zip(source.header, targets) if target is None)
-            matched = len(targets) - len(headers)
-        if not matched:
-            raise InputError(f"{source.name}: no {'header' if source.format == 'csv' else 'key'} matches an intake "
-                             "field; name the columns by the field ids (see the README) or give --mapping")
-        for header in headers:
-            guess = suggest(header)
-            hint = f" (is it {guess}? map it in a --mapping file)" if guess else ""
-            note(f"{source.name}: column {header!r} matches no intake field and is ignored{hint}"
-                 if source.format == "csv"
-                 else f"{source.name}: key {header!r} matches no intake field; rows that give it are invalid{hint}")
-    except BaseException:
-        source.close()
-        raise
-    return source, Settings(source.format, source.delimiter, plan, mapping, options.format, options.engine)
+    options: BatchOptions
+    deaths: int = 0
+
+    def __call__(self, source: Source, chunks: Iterable[Chunk]) -> Parts:
+        from ..core.rulebook import default_rulebook
+        from .workers import OrderedPool
+
+        settings, stamp = source.settings, default_rulebook().stamp
+        pool = OrderedPool(self.options.jobs or os.cpu_count() or 1, ChunkScorer, (settings,),
+                           lambda chunk: split_records(settings, chunk),
+                           lambda chunk, reason: error_output(settings, stamp, chunk, reason),
+                           self.options.worker_timeout)
+        try:
+            for _, parts in pool.map(chunks):
+                yield from parts
+        finally:
+            self.deaths += pool.deaths
+
+    def notes(self, tally: Tally) -> list[str]:
+        if not self.deaths:
+            return []
+        return [f"{self.deaths} worker process(es) died or stalled and were replaced; their rows were scored again "
+                "one by one" + ("; see the rows with status error" if tally.error else "")]
+
+    def close(self) -> None:
+        pass
 
 
 def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
-    """Score the whole input into the output; raises InputError before any work (OutputError,
-    a subclass, also when writing fails), and KeyboardInterrupt or WorkersFailed during it (the
-    final output is then not written)."""
-    from ..core.rulebook import default_rulebook
-    from .workers import OrderedPool
-
-    source, settings = prepare(options, note)
-    stamp = default_rulebook().stamp
-    pool = OrderedPool(options.jobs or os.cpu_count() or 1, ChunkScorer, (settings,),
-                       lambda chunk: split_records(settings, chunk),
-                       lambda chunk, reason: error_output(settings, stamp, chunk, reason), options.worker_timeout)
-    tally = Tally()
+    """Score every input into the output; raises InputError before any work (OutputError, a
+    subclass, also when writing fails), and KeyboardInterrupt, WorkersFailed or ClusterFailed
+    during it (the final output is then not written)."""
+    sources = [open_source(path, options, note) for path in expand(options.inputs)]
     try:
-        output = AtomicOutput(options.output, [p for p in (options.input, options.mapping) if p and p != "-"])
+        output = AtomicOutput(options.output, [p for p in (*options.inputs, options.mapping) if p and p != "-"])
     except BaseException:
-        source.close()
+        for source in sources:
+            source.close()
         raise
+    if options.cluster:
+        from .cluster import ClusterScorer
+
+        scorer: _Local | ClusterScorer = ClusterScorer(options, note)
+    else:
+        scorer = _Local(options)
+    tally, offset, done = Tally(), 0, 0
     try:
-        with _progress(options.progress, source.size) as advance:
-            if settings.output == "csv":
+        with _progress(options.progress, sum(source.size for source in sources)) as advance:
+            if options.format == "csv":
                 output.write(header_line())
-            for _, parts in pool.map(source.chunks(CHUNK_ROWS)):
-                for text, part_tally in parts:
+            for source in sources:
+                counted = _Counted(source.chunks(CHUNK_ROWS), offset)
+                for text, part in scorer(source, counted):
                     output.write(text)
-                    tally.add(part_tally)
-                advance(source.binary.tell())
+                    tally.add(part)
+                    advance(done + source.position())
+                if source.spans:
+                    note(f"{source.name}: {_spans_note([(row + offset, *lines) for row, *lines in source.spans])}")
+                offset, done = offset + counted.records, done + source.size
         output.commit()
     except BaseException:
         output.discard()
         raise
     finally:
-        source.close()
-    if source.spans:
-        note(_spans_note(source.spans))
-    if pool.deaths:
-        note(f"{pool.deaths} worker process(es) died or stalled and were replaced; their rows were scored again "
-             "one by one" + ("; see the rows with status error" if tally.error else ""))
+        scorer.close()
+        for source in sources:
+            source.close()
+    for line in scorer.notes(tally):
+        note(line)
     return tally
+
+
+@dataclass
+class _Counted:
+    """A source's chunks with row numbers that run on from the inputs before it; counts records."""
+
+    chunks: Iterator[Chunk]
+    offset: int
+    records: int = field(default=0)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for chunk in self.chunks:
+            self.records += chunk.count
+            yield Chunk(chunk.start_row + self.offset, chunk.count, chunk.text) if self.offset else chunk
 
 
 def _spans_note(spans: list[tuple[int, int, int]], shown: int = 5) -> str:

@@ -112,7 +112,7 @@ def ask(answers_out: str | None, report_out: str | None, resume: str | None) -> 
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
               help="Output file, written atomically ('-' or none: stdout).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
@@ -129,9 +129,14 @@ def ask(answers_out: str | None, report_out: str | None, resume: str | None) -> 
 @click.option("--worker-timeout", type=click.FloatRange(min=0.1), default=300, show_default=True, metavar="SECONDS",
               help="A worker process that makes no progress on a chunk for this long is stopped; its rows are "
                    "retried one by one.")
-def batch(input_path: str, output: str | None, fmt: str, mapping: str | None, jobs: int | None, strict: bool,
-          quiet: bool, delimiter: str | None, engine: str, worker_timeout: float) -> None:
-    """Score every row of INPUT (CSV or JSON Lines; '-' reads stdin), one output row per input row.
+@click.option("--cluster", metavar="local[N]|dask://HOST:PORT",
+              help="Score on a Dask cluster: local[N] starts N workers here; dask://HOST:PORT joins a scheduler "
+                   "(pip install 'screener[dask]').")
+def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | None, jobs: int | None,
+          strict: bool, quiet: bool, delimiter: str | None, engine: str, worker_timeout: float,
+          cluster: str | None) -> None:
+    """Score every row of each INPUT (CSV, JSON Lines or Parquet; a glob; '-' reads stdin), one
+    output row per input row; several inputs are read as one, row numbers running on.
 
     Rows that fail validation are kept with status invalid and their errors; a summary goes
     to stderr. Exit 0, or 1 with --strict when any row is not ok; 2 when the file cannot be read
@@ -146,16 +151,19 @@ def batch(input_path: str, output: str | None, fmt: str, mapping: str | None, jo
             with held():
                 from ..io.mapping import load_mapping  # noqa: F401 (loaded here, where a signal waits)
                 from ..core.rulebook import default_rulebook  # noqa: F401
-                from ..io.batch import BatchOptions, InputError, run_batch
+                from ..io.batch import BatchOptions, run_batch
+                from ..io.csv_input import InputError
+                from ..io.cluster import ClusterFailed
                 from ..io.workers import WorkersFailed
 
-            options = BatchOptions(input_path, output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
-                                   engine, progress=not quiet and sys.stderr.isatty(), worker_timeout=worker_timeout)
+            options = BatchOptions(list(inputs), output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
+                                   engine, progress=not quiet and sys.stderr.isatty(), worker_timeout=worker_timeout,
+                                   cluster=cluster)
             try:
                 tally = run_batch(options, lambda line: click.echo(f"note: {line}", err=True))
             except InputError as exc:
                 fail(str(exc), 2)
-            except WorkersFailed as exc:
+            except (WorkersFailed, ClusterFailed) as exc:
                 fail(f"stopped: {exc}; no output written", 1)
     except Stopped as exc:
         fail(f"stopped by {exc.name}: no output written", 128 + exc.signum)
