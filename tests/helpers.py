@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -109,3 +110,11 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def still_alive(pids: set[int], after: float) -> list[int]:
+    """The processes of `pids` still alive `after` seconds from now (sooner when all are gone)."""
+    deadline = time.monotonic() + after
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [pid for pid in pids if alive(pid)]

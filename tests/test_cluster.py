@@ -5,8 +5,11 @@ partition that keeps failing. Run on the installed console script in subprocesse
 from __future__ import annotations
 
 import csv
+import io
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,7 +19,7 @@ pytest.importorskip("distributed", reason="the Dask tests need pip install 'scre
 pq = pytest.importorskip("pyarrow.parquet", reason="the Parquet tests need pyarrow")
 import pyarrow as pa  # noqa: E402
 
-from helpers import children, cohort, ok, screener, start  # noqa: E402
+from helpers import children, cohort, ok, screener, start, still_alive  # noqa: E402
 
 from screener.io.cluster import address, partitions  # noqa: E402
 from screener.io.csv_input import Chunk, InputError  # noqa: E402
@@ -67,6 +70,24 @@ def test_a_worker_killed_mid_run_changes_no_byte(tmp_path):
     assert out.read_bytes() == expected
 
 
+def test_sigterm_stops_a_cluster_run_and_its_workers(tmp_path):
+    path = cohort(tmp_path / "in.csv", 60_000)
+    mark = tmp_path / "hanging"
+    process = start("batch", str(path), "-o", str(tmp_path / "out.csv"), "--cluster", "local[2]",
+                    env={"SCREENER_TEST_HANG_ROW": "45000", "SCREENER_TEST_HANG_MARK": str(mark)})
+    deadline = time.monotonic() + 90
+    while not mark.exists():
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    workers = children(process.pid)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143 and b"stopped by SIGTERM: no output written" in stderr, stderr.decode()
+    assert b"Traceback" not in stderr
+    assert not still_alive(workers, after=5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hanging", "in.csv"]
+
+
 def test_a_partition_that_keeps_failing_stops_the_run_naming_its_rows(tmp_path):
     path = cohort(tmp_path / "in.csv", 30_000)
     out = tmp_path / "out.csv"
@@ -91,3 +112,30 @@ def test_partitions_join_whole_chunks_in_order():
     joined = list(partitions(chunks, rows=25))
     assert [(c.start_row, c.count) for c in joined] == [(1, 30), (31, 30), (61, 10)]
     assert "".join(c.text for c in joined) == "".join(c.text for c in chunks)
+
+
+def rows_of(data: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data, newline="")))
+
+
+def test_the_spark_function_scores_arrow_batches_like_a_local_run(tmp_path):
+    from screener.io.spark import SPARK_SCHEMA, score_arrow
+
+    path = cohort(tmp_path / "in.csv", 2_500)
+    table = pq.read_table(to_parquet(path, tmp_path / "in.parquet"))
+    numbered = table.append_column("row", pa.array(range(1, table.num_rows + 1), pa.int64()))
+    out = pa.Table.from_batches(list(score_arrow(numbered.to_batches(max_chunksize=600))))
+    assert out.schema.names == [part.split()[0] for part in SPARK_SCHEMA.split(", ")]
+    local = rows_of(ok(screener("batch", str(path), "--quiet")).stdout.decode())
+    assert [{k: str(v) for k, v in row.items()} for row in out.to_pylist()] == local
+
+
+def test_the_spark_example_runs_in_local_mode(tmp_path):
+    pytest.importorskip("pyspark", reason="pyspark is not installed: the Spark example is checked only where it is")
+    path = cohort(tmp_path / "in.csv", 500)
+    example = Path(__file__).resolve().parent.parent / "examples" / "spark_score.py"
+    result = subprocess.run([sys.executable, str(example), str(path), str(tmp_path / "out")], capture_output=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    written = "".join(p.read_text() for p in sorted((tmp_path / "out").glob("part-*.csv")))
+    assert rows_of(written) == rows_of(ok(screener("batch", str(path), "--quiet")).stdout.decode())

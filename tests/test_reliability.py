@@ -13,18 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import SCREENER, alive, children, cohort, ok, screener, start
+from helpers import SCREENER, children, cohort, ok, screener, start, still_alive
 
 def rows_of(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode(), newline="")))
-
-
-def still_alive(pids: set[int], after: float) -> list[int]:
-    """The processes of `pids` still alive `after` seconds from now (sooner when all are gone)."""
-    deadline = time.monotonic() + after
-    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return [pid for pid in pids if alive(pid)]
 
 
 # -- JSON Lines end to end ------------------------------------------------------------------------

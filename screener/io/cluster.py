@@ -17,6 +17,7 @@ machine; `--cluster dask://HOST:PORT` (or `tcp://`, `tls://`) joins a running sc
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import re
 from collections import deque
@@ -93,7 +94,7 @@ class ClusterScorer:
         try:
             if scheduler is None:
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                            dashboard_address=None)
+                                            dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(scheduler, timeout="30s")

@@ -106,7 +106,7 @@ def _parquet(path: str, mapping: Mapping | None, options: BatchOptions, note: Ca
         start = 1
         for batch in table.iter_batches(batch_size=rows, columns=kept):
             records = batch.to_pylist()
-            text = "".join(_json_line(record) for record in records)
+            text = "".join(json_line(record) for record in records)
             read[0] += batch.nbytes
             yield Chunk(start, len(records), text)
             start += len(records)
@@ -119,7 +119,7 @@ def _nothing() -> None:
     pass
 
 
-def _json_line(record: dict[str, Any]) -> str:
+def json_line(record: dict[str, Any]) -> str:
     """One Parquet row as a JSON Lines record: null cells are unanswered, so they are left out."""
     return orjson.dumps({k: v for k, v in record.items() if v is not None}, default=str).decode() + "\n"
 
