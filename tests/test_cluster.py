@@ -139,3 +139,12 @@ def test_the_spark_example_runs_in_local_mode(tmp_path):
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     written = "".join(p.read_text() for p in sorted((tmp_path / "out").glob("part-*.csv")))
     assert rows_of(written) == rows_of(ok(screener("batch", str(path), "--quiet")).stdout.decode())
+
+
+def test_a_wrong_cluster_address_is_a_usage_error_before_any_output(tmp_path):
+    from helpers import invoke
+
+    path = cohort(tmp_path / "in.csv", 10)
+    result = invoke(["batch", str(path), "-o", str(tmp_path / "out.csv"), "--cluster", "spark://x"], code=2)
+    assert "--cluster spark://x: expected local[N] or dask://HOST:PORT" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .batch_output import AtomicOutput, header_line
 from .csv_input import Chunk
@@ -72,21 +72,19 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     """Score every input into the output; raises InputError before any work (OutputError, a
     subclass, also when writing fails), and KeyboardInterrupt, WorkersFailed or ClusterFailed
     during it (the final output is then not written)."""
-    sources = [open_source(path, options, note) for path in expand(options.inputs)]
+    paths = expand(options.inputs)
+    sources: list[Source] = []
     try:
-        output = AtomicOutput(options.output, [p for p in (*options.inputs, options.mapping) if p and p != "-"])
+        sources.extend(open_source(path, options, note) for path in paths)
+        output = AtomicOutput(options.output, [p for p in (*paths, options.mapping) if p and p != "-"])
     except BaseException:
         for source in sources:
             source.close()
         raise
-    if options.cluster:
-        from .cluster import ClusterScorer
-
-        scorer: _Local | ClusterScorer = ClusterScorer(options, note)
-    else:
-        scorer = _Local(options)
     tally, offset, done = Tally(), 0, 0
+    scorer: Any = None
     try:
+        scorer = _scorer(options, note)
         with _progress(options.progress, sum(source.size for source in sources)) as advance:
             if options.format == "csv":
                 output.write(header_line())
@@ -104,12 +102,22 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
         output.discard()
         raise
     finally:
-        scorer.close()
+        if scorer is not None:
+            scorer.close()
         for source in sources:
             source.close()
     for line in scorer.notes(tally):
         note(line)
     return tally
+
+
+def _scorer(options: BatchOptions, note: Callable[[str], None]) -> Any:
+    """Local worker processes, or a Dask cluster with --cluster."""
+    if options.cluster:
+        from .cluster import ClusterScorer
+
+        return ClusterScorer(options, note)
+    return _Local(options)
 
 
 @dataclass
