@@ -35,6 +35,11 @@ PERSON = {
 
 
 
+def _without_stamp(text: str) -> str:
+    """A text report without its time stamp line (the minute may differ between two runs)."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("Made "))
+
+
 def run(lines: list[str], *args: str, code: int = 0):
     """`screener ask ARGS` with these lines piped in; fails unless it exits with `code` and nothing escaped."""
     return invoke(["ask", *args], code=code, input="\n".join(lines) + "\n")
@@ -63,11 +68,15 @@ def test_whole_questionnaire_piped_writes_answers_that_score_accepts(tmp_path):
     screen = result.stdout
     for kind in ("contributor", "mimic", "primary_indicator"):
         assert HEADINGS[kind] in screen
-    assert "Because:" in screen and "Advice:" in screen and "Evidence:" in screen and "Sources:" in screen
+    assert "Because:" in screen and "Advice:" in screen and "Evidence:" in screen and "References:" in screen
     assert "Why it matters:" in screen
+    # the same report as `score --format text` of the same answers (one rendering), summary first
+    on_screen = screen[screen.rindex("\n", 0, screen.index("Screening report: t-1")) + 1:screen.rindex("Wrote ")]
+    assert _without_stamp(on_screen) == _without_stamp(invoke(["score", str(out)]).stdout)
+    assert on_screen.index("Plausible contributors") < on_screen.index("Details") < on_screen.index("Because:")
     # a citation that wraps stays aligned under its own text, so each source reads as one block
-    sources = screen[screen.index("Sources:"):].splitlines()
-    assert sources[1].startswith(" " * (sources[0].index("- ")))
+    references = screen[screen.index("\nReferences\n"):].splitlines()[2:4]
+    assert references[0].startswith("  [1]") and references[1].startswith(" " * references[0].index("[1]") + "   ")
     assert " ".join(DISCLAIMER.split()) in " ".join(screen.split())
     saved = json.loads(out.read_text())
     assert saved["ferritin_ng_ml"] == 30 and saved["medications"] == ["sertraline 50 mg", "atorvastatin"]
@@ -91,7 +100,17 @@ def test_report_out_markdown_by_extension(tmp_path):
 
 def test_report_out_with_an_unknown_extension_is_a_usage_error(tmp_path):
     result = run([], "--report-out", str(tmp_path / "report.pdf"), code=2)
-    assert result.exit_code == 2 and "use .json, .md, .markdown" in result.output
+    assert result.exit_code == 2 and "use .json, .md, .markdown, .html, .htm, .txt" in result.output
+
+
+def test_report_out_html_and_json_record_when_and_from_what(tmp_path):
+    page, report = tmp_path / "report.html", tmp_path / "report.json"
+    assert run([*typed_lines(PERSON), ""], "--report-out", str(page)).exit_code == 0
+    assert run([*typed_lines(PERSON), ""], "--report-out", str(report)).exit_code == 0
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "Screening report: t-1" in html and "<time datetime=" in html
+    saved = json.loads(report.read_text())
+    assert saved["created"] and saved["answers"]["ferritin_ng_ml"] == 30 and saved["answers"]["respondent_id"] == "t-1"
 
 
 def test_skip_logic_on_screen():

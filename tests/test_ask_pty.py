@@ -36,12 +36,12 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def spawn(tmp_path: Path, *args: str):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": "200", "LINES": "50",
-           "TERM": "xterm"}
+def spawn(tmp_path: Path, *args: str, command: str = "ask", pager: str = "cat", rows: int = 50, columns: int = 200):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": str(columns), "LINES": str(rows),
+           "TERM": "xterm", "PAGER": pager}
     env.pop("FORCE_COLOR", None)
-    return pexpect.spawn(sys.executable, ["-m", "screener", "ask", *args], cwd=str(tmp_path), env=env,
-                         encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 200), preexec_fn=default_sigint)
+    return pexpect.spawn(sys.executable, ["-m", "screener", command, *args], cwd=str(tmp_path), env=env,
+                         encoding="utf-8", timeout=TIMEOUT, dimensions=(rows, columns), preexec_fn=default_sigint)
 
 
 def next_question(child) -> str | None:
@@ -87,8 +87,9 @@ def test_whole_questionnaire_in_a_terminal(tmp_path):
         assert next_question(child) is None
         child.expect_exact("Type a number to change that answer")
         child.sendline("")
-        for text in ("Screening report: pty-1", "Plausible contributors", "Because:", "Advice:",
-                     "Evidence:", "Sources:", "Mimics to exclude", "screener is a screening aid for clinicians"):
+        for text in ("Screening report: pty-1", "Plausible contributors", "Mimics to exclude", "Details",
+                     "Because:", "Advice:", "Evidence:", "References:", "References",
+                     "screener is a screening aid for clinicians"):
             child.expect_exact(text)
         child.expect(pexpect.EOF)
     finally:
@@ -99,7 +100,43 @@ def test_whole_questionnaire_in_a_terminal(tmp_path):
     answers = json.loads((tmp_path / "answers.json").read_text())
     assert answers["smoker"] is True and answers["age_years"] == 52 and answers["urge_to_move"] is True
     report = (tmp_path / "report.md").read_text()
-    assert "`iron_deficiency`" in report and "`drug_ssri`" in report and "`smoking`" in report
+    for title in ("Iron stores below the adult treatment threshold", "An SSRI antidepressant may worsen RLS",
+                  "Smoking may aggravate RLS"):
+        assert f"**{title}**" in report and f"#### {title}" in report  # in the summary and the details
+
+
+def screen_text(child) -> str:
+    """Everything the child printed until it ended."""
+    child.expect(pexpect.EOF)
+    return child.before
+
+
+@pytest.mark.parametrize("args, paged", [((), True), (("--no-pager",), False)])
+def test_a_long_report_goes_through_the_pager(tmp_path, args, paged):
+    example = str(ROOT / "examples" / "pregnant-third-trimester.json")
+    child = spawn(tmp_path, example, *args, command="score", pager="cat > paged.txt", rows=24, columns=80)
+    try:
+        shown = screen_text(child)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, shown
+    paged_text = (tmp_path / "paged.txt").read_text() if (tmp_path / "paged.txt").exists() else ""
+    if paged:  # the pager got the whole report, summary first
+        assert "Screening report: example-002" not in shown and "References" in paged_text
+        assert paged_text.index("Alerts: defer to a clinician") < paged_text.index("Details")
+    else:
+        assert not paged_text and "Screening report: example-002" in shown and "References" in shown
+
+
+def test_a_report_that_fits_the_screen_is_not_paged(tmp_path):
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"age_years": 40, "ferritin_ng_ml": 200, "tsat_percent": 30}')
+    child = spawn(tmp_path, str(answers), command="score", pager="cat > paged.txt", rows=200, columns=200)
+    try:
+        shown = screen_text(child)
+    finally:
+        child.close()
+    assert child.exitstatus == 0 and "Screening report" in shown and not (tmp_path / "paged.txt").exists()
 
 
 def test_ctrl_c_saves_progress_and_resume_continues(tmp_path):

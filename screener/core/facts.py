@@ -83,8 +83,8 @@ def describer(factset: FactSet, lexicon: Lexicon) -> Callable[[str, Any, Any, "s
             return f"{spec.title}: {how}"
         if spec.kind == "yesno":
             return f"{spec.title}: {'yes' if value else 'no'}"
-        if spec.kind == "choice":
-            return f"{spec.title}: {value}"
+        if spec.kind == "choice":  # by its label, as the questionnaire shows it
+            return f"{spec.title}: {dict(zip(spec.choices, spec.labels)).get(value, value)}"
         if isinstance(value, float):
             value = int(value) if value.is_integer() else round(value, 1)
         unit = f" {spec.unit}" if spec.unit else ""

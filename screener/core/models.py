@@ -44,8 +44,8 @@ class Source(BaseModel):
         return " ".join(parts)
 
     def brief(self) -> dict[str, Any]:
-        """The form a finding carries: id, full citation, link."""
-        return {"id": self.id, "citation": self.full_citation(), "url": self.link()}
+        """The form a finding carries: id, full citation, link, verification status (V, P, U or None)."""
+        return {"id": self.id, "citation": self.full_citation(), "url": self.link(), "verified": self.verified}
 
 
 class Examples(BaseModel):
@@ -110,7 +110,8 @@ class Criteria(BaseModel):
     note: str
 
 
-REPORT_SCHEMA_VERSION = "1.1"  # of the JSON report: bump with any change to its fields
+REPORT_SCHEMA_VERSION = "1.2"  # of the JSON report (schemas/report.schema.json): bump with any change to
+# its fields. 1.1: schema_version, tool, created, answers; 1.2: each source's `verified` status.
 
 
 @cache

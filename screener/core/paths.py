@@ -1,4 +1,4 @@
-"""Where the shipped data folders (`rules/`, `questionnaires/`) live.
+"""Where the shipped data folders (`rules/`, `questionnaires/`, `schemas/`, `templates/`) live.
 
 An installed wheel packages them as `screener/data/`; a source checkout keeps them at the top
 of the repository. Both layouts resolve here, and nowhere else.
@@ -25,3 +25,13 @@ def rules_dir() -> Path:
 
 def questionnaires_dir() -> Path:
     return data_root() / "questionnaires"
+
+
+def schemas_dir() -> Path:
+    """JSON Schemas of the JSON outputs (`screener schema NAME`)."""
+    return data_root() / "schemas"
+
+
+def templates_dir() -> Path:
+    """The words, order and page template of the one-person report."""
+    return data_root() / "templates"

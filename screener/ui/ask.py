@@ -30,12 +30,12 @@ from rich.text import Text
 
 from .cli_common import fail, load_rulebook_or_exit, read_json
 from ..core.questionnaire import AnswerError, Question, Questionnaire, default_questionnaire
+from .render import EXTENSIONS as REPORT_FORMATS  # noqa: F401 (the --report-out check)
 from .safe_text import printable
 
 PROGRESS_FORMAT = "screener-ask-progress"
 PROGRESS_VERSION = 1
 DEFAULT_PROGRESS = "screener-progress.json"
-REPORT_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown"}
 BACK = object()
 EXIT_INTERRUPTED = 130
 
@@ -248,8 +248,8 @@ class Session:
 # ---------------------------------------------------------------------------------------------
 # The command
 
-def run_ask(answers_out: Path | None, report_out: Path | None, resume: Path | None) -> None:
-    """The whole `screener ask`: questions, review, report on screen, optional files."""
+def run_ask(answers_out: Path | None, report_out: Path | None, resume: Path | None, pager: bool = True) -> None:
+    """The whole `screener ask`: questions, review, report on screen (paged when long), optional files."""
     for out in (answers_out, report_out):
         if out is not None and not Path(out).resolve().parent.is_dir():
             fail(f"{out}: the folder {Path(out).resolve().parent} does not exist", 2)
@@ -283,18 +283,15 @@ def run_ask(answers_out: Path | None, report_out: Path | None, resume: Path | No
             save_progress(path, questionnaire, final)
             fail([f"{answers_out}: cannot write: {exc.strerror or exc}",
                   f"The answers are saved to {path}; continue with: screener ask --resume {path}"])
-    report = _score(given)
-    from .terminal import render_report
+    from .report_out import format_for, report_bytes, stamped
+    from .terminal import show_report
 
+    report = stamped(_score(given))
     screen.say()
-    render_report(report, screen.console)
+    show_report(report, screen.console, pager)
     if report_out:
-        from .render import to_json, to_markdown
-
-        fmt = REPORT_FORMATS[Path(report_out).suffix.lower()]
-        text = to_json(report) + "\n" if fmt == "json" else to_markdown(report)
         try:
-            _write(report_out, text.encode(), screen)
+            _write(report_out, report_bytes(report, format_for(report_out) or "json"), screen)
         except OSError as exc:
             fail(f"{report_out}: cannot write: {exc.strerror or exc}")
 

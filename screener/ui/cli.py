@@ -25,20 +25,32 @@ def main() -> None:
 
 @main.command()
 @click.argument("answers", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]),
+              help="Report format [default: that of the -o file's extension, else text].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the report to this file (atomically) instead of stdout.")
+@click.option("--no-pager", is_flag=True, help="Never page the report on a terminal.")
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
               help="Rule engine (the reference evaluator gives identical findings).")
-def score(answers: str, fmt: str, engine: str) -> None:
-    """Score one respondent's ANSWERS (a JSON object; '-' reads stdin)."""
+def score(answers: str, fmt: str | None, output: str | None, no_pager: bool, engine: str) -> None:
+    """Score one respondent's ANSWERS (a JSON object; '-' reads stdin).
+
+    The report starts with a summary (alerts first), then the details, the answers and the
+    references; html is a self-contained page to print or attach to a record.
+    """
     from ..io.interrupts import held
 
     with held():  # Ctrl-C waits until the modules are loaded (see screener/io/interrupts.py)
         import orjson  # noqa: F401 (read_answers uses it)
 
         from ..core.intake import parse_intake
-        from .render import FORMATS
+        from .report_out import format_for, print_report, stamped, write_report
         from ..core.screening import Screener
+
+    to_file = output not in (None, "-")
+    fmt = fmt or (format_for(output) if to_file else "text")
+    if fmt is None:
+        raise click.BadParameter("cannot tell the format from the extension: give --format", param_hint="-o")
 
     parsed = parse_intake(read_answers(answers))
     name = "stdin" if answers == "-" else answers
@@ -49,7 +61,16 @@ def score(answers: str, fmt: str, engine: str) -> None:
         report = screener.screen_parsed(parsed)
     for warning in parsed.warnings:
         click.echo(f"warning: {warning.redacted}", err=True)
-    click.echo(FORMATS[fmt](report), nl=fmt == "json")
+    report = stamped(report)
+    if not to_file:
+        print_report(report, fmt, pager=not no_pager)
+        return
+    from ..io.batch_output import OutputError
+
+    try:
+        write_report(report, fmt, output, protected=[] if answers == "-" else [answers])  # type: ignore[arg-type]
+    except OutputError as exc:
+        fail(str(exc), 2)
 
 
 @main.command()
@@ -94,10 +115,11 @@ def _report_path(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--answers-out", type=click.Path(dir_okay=False, writable=True),
               help="Also write the answers as JSON that `screener score` accepts.")
 @click.option("--report-out", type=click.Path(dir_okay=False, writable=True), callback=_report_path,
-              help="Also write the report: JSON (.json) or Markdown (.md).")
+              help="Also write the report: JSON (.json), Markdown (.md), HTML (.html) or text (.txt).")
 @click.option("--resume", type=click.Path(dir_okay=False, exists=True),
               help="Continue from a progress file saved when the questionnaire was interrupted.")
-def ask(answers_out: str | None, report_out: str | None, resume: str | None) -> None:
+@click.option("--no-pager", is_flag=True, help="Never page the report on a terminal.")
+def ask(answers_out: str | None, report_out: str | None, resume: str | None, no_pager: bool) -> None:
     """Ask the questionnaire in the terminal, review the answers, show the report.
 
     Type ? for why a question is asked, back to go back, unsure or skip where allowed.
@@ -108,7 +130,17 @@ def ask(answers_out: str | None, report_out: str | None, resume: str | None) -> 
     with held():  # Ctrl-C waits until the modules are loaded (see screener/io/interrupts.py)
         from .ask import run_ask
 
-    run_ask(*(Path(p) if p else None for p in (answers_out, report_out, resume)))
+    run_ask(*(Path(p) if p else None for p in (answers_out, report_out, resume)), pager=not no_pager)
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["report"]))
+def schema(name: str) -> None:
+    """Print the JSON Schema of a JSON output: report (`score --format json`, `ask --report-out
+    FILE.json`, each line of `batch --format jsonl`)."""
+    from ..core.paths import schemas_dir
+
+    click.echo((schemas_dir() / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
 
 
 @main.command()
