@@ -10,6 +10,7 @@ rows as `screener batch` does, so the output matches a local run row for row.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from pyspark.sql import SparkSession
@@ -18,6 +19,7 @@ from screener.io.spark import SPARK_SCHEMA, score_arrow
 
 
 def main(source: str, target: str) -> None:
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers' Python: the one with screener
     spark = SparkSession.builder.master("local[2]").appName("screener").getOrCreate()
     try:
         reader = spark.read.option("header", True).option("multiLine", True).option("inferSchema", False)

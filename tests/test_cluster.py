@@ -4,35 +4,18 @@ partition that keeps failing. Run on the installed console script in subprocesse
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("distributed", reason="the Dask tests need pip install 'screener[dask]'")
-pq = pytest.importorskip("pyarrow.parquet", reason="the Parquet tests need pyarrow")
-import pyarrow as pa  # noqa: E402
+pytest.importorskip("pyarrow.parquet", reason="the Parquet tests need pyarrow")
 
-from helpers import children, cohort, ok, screener, start, still_alive  # noqa: E402
+from helpers import children, cohort, ok, screener, start, still_alive, to_parquet  # noqa: E402
 
 from screener.io.cluster import address, partitions  # noqa: E402
 from screener.io.csv_input import Chunk, InputError  # noqa: E402
-
-
-def to_parquet(source: Path, target: Path) -> Path:
-    """The rows of a CSV file as Parquet with typed columns (numbers as numbers, blanks as nulls)."""
-    rows = list(csv.DictReader(source.open(newline="")))
-    columns = {name: [row[name] or None for row in rows] for name in rows[0]}
-    columns["age_years"] = [int(v) for v in columns["age_years"]]
-    columns["ferritin_ng_ml"] = [float(v) for v in columns["ferritin_ng_ml"]]
-    pq.write_table(pa.table(columns), target, row_group_size=700)
-    return target
 
 
 def test_a_local_cluster_scores_several_files_and_parquet_like_a_local_run(tmp_path):
@@ -112,33 +95,6 @@ def test_partitions_join_whole_chunks_in_order():
     joined = list(partitions(chunks, rows=25))
     assert [(c.start_row, c.count) for c in joined] == [(1, 30), (31, 30), (61, 10)]
     assert "".join(c.text for c in joined) == "".join(c.text for c in chunks)
-
-
-def rows_of(data: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(data, newline="")))
-
-
-def test_the_spark_function_scores_arrow_batches_like_a_local_run(tmp_path):
-    from screener.io.spark import SPARK_SCHEMA, score_arrow
-
-    path = cohort(tmp_path / "in.csv", 2_500)
-    table = pq.read_table(to_parquet(path, tmp_path / "in.parquet"))
-    numbered = table.append_column("row", pa.array(range(1, table.num_rows + 1), pa.int64()))
-    out = pa.Table.from_batches(list(score_arrow(numbered.to_batches(max_chunksize=600))))
-    assert out.schema.names == [part.split()[0] for part in SPARK_SCHEMA.split(", ")]
-    local = rows_of(ok(screener("batch", str(path), "--quiet")).stdout.decode())
-    assert [{k: str(v) for k, v in row.items()} for row in out.to_pylist()] == local
-
-
-def test_the_spark_example_runs_in_local_mode(tmp_path):
-    pytest.importorskip("pyspark", reason="pyspark is not installed: the Spark example is checked only where it is")
-    path = cohort(tmp_path / "in.csv", 500)
-    example = Path(__file__).resolve().parent.parent / "examples" / "spark_score.py"
-    result = subprocess.run([sys.executable, str(example), str(path), str(tmp_path / "out")], capture_output=True,
-                            timeout=600)
-    assert result.returncode == 0, result.stderr.decode()[-2000:]
-    written = "".join(p.read_text() for p in sorted((tmp_path / "out").glob("part-*.csv")))
-    assert rows_of(written) == rows_of(ok(screener("batch", str(path), "--quiet")).stdout.decode())
 
 
 def test_a_wrong_cluster_address_is_a_usage_error_before_any_output(tmp_path):
