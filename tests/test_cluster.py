@@ -90,11 +90,11 @@ def test_cluster_addresses():
             address(wrong)
 
 
-def test_partitions_join_whole_chunks_in_order():
+def test_partitions_group_whole_chunks_in_order():
     chunks = [Chunk(1 + 10 * i, 10, f"t{i}\n") for i in range(7)]
-    joined = list(partitions(chunks, rows=25))
-    assert [(c.start_row, c.count) for c in joined] == [(1, 30), (31, 30), (61, 10)]
-    assert "".join(c.text for c in joined) == "".join(c.text for c in chunks)
+    groups = list(partitions(chunks, rows=25))
+    assert [[c.start_row for c in group] for group in groups] == [[1, 11, 21], [31, 41, 51], [61]]
+    assert [c for group in groups for c in group] == chunks
 
 
 def test_a_wrong_cluster_address_is_a_usage_error_before_any_output(tmp_path):

@@ -1,9 +1,9 @@
 """`screener batch --cluster`: the same scoring on a Dask distributed cluster (an optional
 dependency: `pip install 'screener[dask]'`).
 
-The parent reads each input in chunks of whole records exactly as a local run does, joins
-them into partitions of `PARTITION_ROWS` records, and submits each with the settings of its
-input to the cluster. A worker keeps one `ChunkScorer` per input settings for its whole life
+The parent reads each input in chunks of whole records exactly as a local run does, groups
+them into partitions of about `PARTITION_ROWS` records, and submits each with the settings of
+its input to the cluster (a worker scores a partition chunk by chunk, as a local worker does). A worker keeps one `ChunkScorer` per input settings for its whole life
 (built on its first partition, never pickled), so the engine and caches are built once per
 worker. Results come back in input order and go through the same atomic output: the bytes
 equal those of a local run. A worker lost mid-partition is replaced by Dask and the partition
@@ -40,28 +40,30 @@ class ClusterFailed(RuntimeError):
     """A partition could not be scored on the cluster (its file and rows are named)."""
 
 
-def score_partition(key: str, settings: Settings, chunk: Chunk) -> tuple[str, Tally]:
-    """On a Dask worker: score one partition with this worker's long-lived scorer for `key`."""
+def score_partition(key: str, settings: Settings, chunks: list[Chunk]) -> tuple[str, Tally]:
+    """On a Dask worker: score one partition, chunk by chunk, with this worker's long-lived
+    scorer for `key` (small chunks keep few objects alive at a time, which the collector likes)."""
     scorer = _SCORERS.get(key)
     if scorer is None:
         scorer = _SCORERS[key] = ChunkScorer(settings)
-    return scorer(chunk)
+    texts, tally = [], Tally()
+    for chunk in chunks:
+        text, part = scorer(chunk)
+        texts.append(text)
+        tally.add(part)
+    return "".join(texts), tally
 
 
-def partitions(chunks: Iterable[Chunk], rows: int = PARTITION_ROWS) -> Iterator[Chunk]:
-    """Consecutive chunks joined into partitions of about `rows` records (whole records each)."""
+def partitions(chunks: Iterable[Chunk], rows: int = PARTITION_ROWS) -> Iterator[list[Chunk]]:
+    """Consecutive chunks grouped into partitions of about `rows` records."""
     group: list[Chunk] = []
     for chunk in chunks:
         group.append(chunk)
         if sum(c.count for c in group) >= rows:
-            yield _join(group)
+            yield group
             group = []
     if group:
-        yield _join(group)
-
-
-def _join(group: list[Chunk]) -> Chunk:
-    return Chunk(group[0].start_row, sum(c.count for c in group), "".join(c.text for c in group))
+        yield group
 
 
 def address(cluster: str) -> tuple[str | None, int]:
@@ -107,7 +109,7 @@ class ClusterScorer:
 
     def __call__(self, source: Source, chunks: Iterable[Chunk]) -> Iterator[tuple[str, Tally]]:
         key = hashlib.sha256(pickle.dumps(source.settings)).hexdigest()
-        in_flight: deque[tuple[Chunk, Any]] = deque()
+        in_flight: deque[tuple[list[Chunk], Any]] = deque()
         try:
             for partition in partitions(chunks):
                 in_flight.append((partition, self.client.submit(score_partition, key, source.settings, partition,
@@ -121,12 +123,12 @@ class ClusterScorer:
                 future.cancel()
 
     @staticmethod
-    def _result(source: Source, partition: Chunk, future: Any) -> tuple[str, Tally]:
+    def _result(source: Source, partition: list[Chunk], future: Any) -> tuple[str, Tally]:
         try:
             return future.result()
         except Exception as exc:  # a task that raised, or KilledWorker after repeated worker deaths
-            last = partition.start_row + partition.count - 1
-            raise ClusterFailed(f"{source.name}: rows {partition.start_row}-{last} could not be scored on the "
+            first, last = partition[0].start_row, partition[-1].start_row + partition[-1].count - 1
+            raise ClusterFailed(f"{source.name}: rows {first}-{last} could not be scored on the "
                                 f"cluster ({type(exc).__name__}: {exc})") from None
 
     def notes(self, tally: Tally) -> list[str]:

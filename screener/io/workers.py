@@ -15,7 +15,6 @@ hold no end of any pipe but their own, and exit when the parent dies, even by SI
 
 from __future__ import annotations
 
-import gc
 import multiprocessing as mp
 import os
 import signal
@@ -63,10 +62,6 @@ def _worker_main(conn: Connection, inherited: list[Connection], parent: int,
         handle = init(*args)
     except Exception as exc:  # reported on the first task, so that the parent sees why
         handle, failure = None, f"the worker could not start: {type(exc).__name__}: {exc}"
-    # A worker allocates millions of short-lived objects: collect cycles less often than the
-    # default (every 700 allocations), which spent about a fifth of the time rescanning. (Not
-    # gc.freeze(): in a forked child it touches every inherited object and unshares its pages.)
-    gc.set_threshold(50_000, 20, 100)
     while True:
         try:
             task = conn.recv()
