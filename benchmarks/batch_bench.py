@@ -126,44 +126,58 @@ def floor(path: str, jobs: int) -> None:
 
 # -- measuring -------------------------------------------------------------------------------
 
-def _tree_memory_kib(pid: int) -> tuple[int, int]:
-    """RSS and PSS of a process and all its descendants (Linux /proc), in KiB.
-
-    The RSS sum counts pages that forked workers share with the parent once per process;
-    the PSS sum shares them out, so it is the memory the run really holds.
-    """
+def _memory_kib(pid: int) -> tuple[int, int]:
+    """RSS and PSS of one process (Linux /proc), in KiB; zeros when it is gone."""
     rss = pss = 0
-    stack = [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            with open(f"/proc/{current}/smaps_rollup") as rollup:
-                for line in rollup:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1])
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1])
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as children:
-                    stack.extend(int(child) for child in children.read().split())
-        except (OSError, ValueError):
-            continue
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except (OSError, ValueError):
+        pass
     return rss, pss
 
 
-def measure(command: list[str]) -> tuple[float, float, float]:
-    """Wall time (s) and peak RSS and PSS of the whole process tree (MiB) of one command."""
+def _descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    kids = [int(child) for child in children.read().split()]
+                    found.extend(kids)
+                    stack.extend(kids)
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def measure(command: list[str], interval: float = 0.02) -> dict[str, float]:
+    """Wall time (s) of one command, and the peaks (MiB) of RSS and PSS summed over its process
+    tree (`rss`, `pss`) and of its largest child process (`child_rss`, `child_pss`).
+
+    The RSS sum counts pages that forked workers share with the parent once per process; the
+    PSS sum shares them out, so it is the memory the run really holds.
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = [0, 0]
+    peak = {"rss": 0, "pss": 0, "child_rss": 0, "child_pss": 0}
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            rss, pss = _tree_memory_kib(process.pid)
-            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
-            time.sleep(0.02)
+            parent = _memory_kib(process.pid)
+            kids = [_memory_kib(pid) for pid in _descendants(process.pid)]
+            peak["rss"] = max(peak["rss"], parent[0] + sum(k[0] for k in kids))
+            peak["pss"] = max(peak["pss"], parent[1] + sum(k[1] for k in kids))
+            peak["child_rss"] = max([peak["child_rss"], *(k[0] for k in kids)])
+            peak["child_pss"] = max([peak["child_pss"], *(k[1] for k in kids)])
+            time.sleep(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -173,7 +187,7 @@ def measure(command: list[str]) -> tuple[float, float, float]:
     sampler.join()
     if process.returncode:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {stderr.decode()[-2000:]}")
-    return elapsed, peak[0] / 1024, peak[1] / 1024
+    return {"seconds": elapsed, **{key: value / 1024 for key, value in peak.items()}}
 
 
 def main() -> None:
@@ -205,9 +219,9 @@ def main() -> None:
                                                     "--floor-jobs", str(jobs)],
                 }
                 for name, command in runs.items():
-                    seconds, rss, pss = measure(command)
-                    print(f"| {rows:,} | {jobs} | {name} | {seconds:.2f} | {rows / seconds:,.0f} | {rss:.0f} "
-                          f"| {pss:.0f} |", flush=True)
+                    run = measure(command)
+                    print(f"| {rows:,} | {jobs} | {name} | {run['seconds']:.2f} | {rows / run['seconds']:,.0f} "
+                          f"| {run['rss']:.0f} | {run['pss']:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

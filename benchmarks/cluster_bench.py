@@ -15,75 +15,14 @@ import argparse
 import filecmp
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_bench import generate  # noqa: E402
+from batch_bench import generate, measure  # noqa: E402
 
 SCREENER = str(Path(sys.executable).with_name("screener"))
-
-
-def _memory_kib(pid: int) -> tuple[int, int]:
-    """RSS and PSS of one process (Linux /proc), in KiB; zeros when it is gone."""
-    rss = pss = 0
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as rollup:
-            for line in rollup:
-                if line.startswith("Rss:"):
-                    rss = int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss = int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return rss, pss
-
-
-def _descendants(pid: int) -> list[int]:
-    found, stack = [], [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as children:
-                    kids = [int(child) for child in children.read().split()]
-                    found.extend(kids)
-                    stack.extend(kids)
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def measure(command: list[str]) -> dict[str, float]:
-    """Wall time (s); peak RSS and PSS summed over the tree and of the largest child (MiB)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = {"rss": 0, "pss": 0, "child_rss": 0, "child_pss": 0}
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            parent = _memory_kib(process.pid)
-            kids = [_memory_kib(pid) for pid in _descendants(process.pid)]
-            peak["rss"] = max(peak["rss"], parent[0] + sum(k[0] for k in kids))
-            peak["pss"] = max(peak["pss"], parent[1] + sum(k[1] for k in kids))
-            peak["child_rss"] = max([peak["child_rss"], *(k[0] for k in kids)])
-            peak["child_pss"] = max([peak["child_pss"], *(k[1] for k in kids)])
-            time.sleep(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, stderr = process.communicate()
-    elapsed = time.perf_counter() - start
-    stop.set()
-    sampler.join()
-    if process.returncode:
-        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {stderr.decode()[-2000:]}")
-    return {"seconds": elapsed, **{key: value / 1024 for key, value in peak.items()}}
 
 
 def main() -> None:
@@ -105,7 +44,7 @@ def main() -> None:
         results: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
         for _ in range(args.rounds):
             for name, command in commands.items():
-                results[name].append(measure(command))
+                results[name].append(measure(command, interval=0.1))
         same = filecmp.cmp(*outputs.values(), shallow=False)
     print(f"{os.cpu_count()} cores, {args.rows:,} rows, {args.workers} workers, {args.rounds} round(s), "
           f"outputs {'identical' if same else 'DIFFERENT'}\n")
