@@ -293,10 +293,11 @@ def test_blank_lines_are_skipped_and_counted_keeping_row_numbers(ending):
     rows = rows_of(result.stdout)
     assert [(r["row"], r["status"]) for r in rows] == [("2", "ok"), ("4", "ok"), ("8", "ok")]
     assert "rows: 3, ok: 3, invalid: 0, error: 0, with warnings: 0, blank lines skipped: 6" in result.stderr
-    jsonl = ending.join(["", '{"age_years": 40}', " ", '{"age_years": 41}', "", ""])
+    jsonl = ending.join(["", '{"age_years": 40}', " ", '{"age_years": 41}', "{}", '{"sex": "", "age_years": null}',
+                         '{"age_years": 42}', ""])
     result = run("-", stdin=jsonl)
-    assert [(r["row"], r["status"]) for r in rows_of(result.stdout)] == [("2", "ok"), ("4", "ok")]
-    assert "blank lines skipped: 3" in result.stderr
+    assert [(r["row"], r["status"]) for r in rows_of(result.stdout)] == [("2", "ok"), ("4", "ok"), ("7", "ok")]
+    assert "blank lines skipped: 4" in result.stderr
 
 
 def test_an_output_folder_that_does_not_exist_fails_before_any_work(tmp_path):

@@ -90,11 +90,13 @@ def test_cluster_addresses():
             address(wrong)
 
 
-def test_partitions_group_whole_chunks_in_order():
-    chunks = [Chunk(1 + 10 * i, 10, f"t{i}\n") for i in range(7)]
-    groups = list(partitions(chunks, rows=25))
-    assert [[c.start_row for c in group] for group in groups] == [[1, 11, 21], [31, 41, 51], [61]]
-    assert [c for group in groups for c in group] == chunks
+def test_partitions_group_whole_chunks_of_one_input_in_order():
+    chunks = [Chunk(1 + 10 * i, 10, f"t{i}\n") for i in range(9)]
+    tasks = [(0 if i < 7 else 1, f"settings{0 if i < 7 else 1}", chunk) for i, chunk in enumerate(chunks)]
+    groups = list(partitions(tasks, rows=25))
+    assert [(index, settings, [c.start_row for c in group]) for index, settings, group in groups] == [
+        (0, "settings0", [1, 11, 21]), (0, "settings0", [31, 41, 51]), (0, "settings0", [61]),
+        (1, "settings1", [71, 81])]
 
 
 def test_a_wrong_cluster_address_is_a_usage_error_before_any_output(tmp_path):

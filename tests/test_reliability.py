@@ -225,3 +225,12 @@ def test_the_output_file_is_readable_by_its_owner_only(tmp_path):
     path = cohort(tmp_path / "in.csv", 5)
     ok(screener("batch", str(path), "-o", str(tmp_path / "out.csv"), "--quiet"))
     assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o600
+
+
+def test_only_the_process_own_streams_under_dev_are_written_in_place(tmp_path):
+    from screener.io.batch_output import _stream
+
+    regular = os.stat(cohort(tmp_path / "in.csv", 1))
+    assert _stream(Path("/dev/stdout"), regular) and _stream(Path("/dev/fd/1"), regular)
+    assert not _stream(Path("/dev/shm/results.csv"), regular)  # a file there is replaced atomically
+    assert not _stream(Path("/dev/stdout"), None)

@@ -33,6 +33,14 @@ def test_the_spark_function_scores_arrow_batches_like_a_local_run(tmp_path):
     assert [{k: str(v) for k, v in row.items()} for row in out.to_pylist()] == local
 
 
+def test_the_spark_function_keeps_ids_and_given_row_numbers():
+    from screener.io.spark import score_arrow
+
+    batch = pa.RecordBatch.from_pydict({"respondent_id": [0, None, 7], "age_years": [40, 41, 42], "row": [5, 9, 10]})
+    out = pa.Table.from_batches(list(score_arrow([batch]))).to_pylist()
+    assert [(r["row"], r["respondent_id"], r["status"]) for r in out] == [(5, "0", "ok"), (9, "9", "ok"), (10, "7", "ok")]
+
+
 def test_the_spark_example_runs_in_local_mode(tmp_path):
     pytest.importorskip("pyspark", reason="pyspark is not installed: the Spark example is checked only where it is")
     path = cohort(tmp_path / "in.csv", 500)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from .batch_output import AtomicOutput, header_line
 from .csv_input import Chunk
-from .scorer import CHUNK_ROWS, ChunkScorer, Tally, error_output, split_records
+from .scorer import CHUNK_ROWS, Scorers, Tally, Task, error_output, split_task
 from .sources import Source, expand, open_source
 
 Parts = Iterator[tuple[str, Tally]]  # output text and tally of each part, in input order
@@ -38,22 +39,21 @@ class BatchOptions:
 
 @dataclass
 class _Local:
-    """Scores each source's chunks in local worker processes."""
+    """Scores the run's tasks in local worker processes (one pool for every input)."""
 
     options: BatchOptions
     deaths: int = 0
 
-    def __call__(self, source: Source, chunks: Iterable[Chunk]) -> Parts:
+    def __call__(self, tasks: Iterable[Task]) -> Parts:
         from ..core.rulebook import default_rulebook
         from .workers import OrderedPool
 
-        settings, stamp = source.settings, default_rulebook().stamp
-        pool = OrderedPool(self.options.jobs or os.cpu_count() or 1, ChunkScorer, (settings,),
-                           lambda chunk: split_records(settings, chunk),
-                           lambda chunk, reason: error_output(settings, stamp, chunk, reason),
+        stamp = default_rulebook().stamp
+        pool = OrderedPool(self.options.jobs or os.cpu_count() or 1, Scorers, (), split_task,
+                           lambda task, reason: error_output(task[1], stamp, task[2], reason),
                            self.options.worker_timeout)
         try:
-            for _, parts in pool.map(chunks):
+            for _, parts in pool.map(tasks):
                 yield from parts
         finally:
             self.deaths += pool.deaths
@@ -68,35 +68,80 @@ class _Local:
         pass
 
 
+@dataclass
+class _Inputs:
+    """The inputs read one after another as one: tasks whose row numbers run on from file to
+    file, and the position for the progress bar. Each input was opened and matched first (a
+    bad one stops the run before any work) and closed again, so that many files do not hold
+    many descriptors; it is opened again when its turn comes (stdin, spooled, stays open)."""
+
+    paths: list[str]
+    options: BatchOptions
+    note: Callable[[str], None]
+    sizes: list[int] = field(default_factory=list)
+    kept: Source | None = None
+    current: Source | None = None
+    done: int = 0
+
+    def check(self) -> None:
+        for path in self.paths:
+            source = open_source(path, self.options, self.note)
+            self.sizes.append(source.size)
+            if path == "-":
+                self.kept = source
+            else:
+                source.close()
+
+    def __iter__(self) -> Iterator[Task]:
+        offset = 0
+        for index, path in enumerate(self.paths):
+            source = self.current = self.kept if path == "-" else open_source(path, self.options, lambda line: None)
+            records = 0
+            try:
+                for chunk in source.chunks(CHUNK_ROWS):
+                    records += chunk.count
+                    yield index, source.settings, Chunk(chunk.start_row + offset, chunk.count, chunk.text)
+            finally:
+                source.close()
+                self.current = None
+            if source.spans:
+                self.note(f"{source.name}: {_spans_note([(row + offset, *lines) for row, *lines in source.spans])}")
+            offset += records
+            self.done += self.sizes[index]
+
+    def position(self) -> int:
+        return self.done + (self.current.position() if self.current else 0)
+
+    def close(self) -> None:
+        if self.kept is not None:
+            self.kept.close()
+
+
 def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     """Score every input into the output; raises InputError before any work (OutputError, a
     subclass, also when writing fails), and KeyboardInterrupt, WorkersFailed or ClusterFailed
     during it (the final output is then not written)."""
     paths = expand(options.inputs)
-    sources: list[Source] = []
-    try:
-        sources.extend(open_source(path, options, note) for path in paths)
-        output = AtomicOutput(options.output, [p for p in (*paths, options.mapping) if p and p != "-"])
-    except BaseException:
-        for source in sources:
-            source.close()
-        raise
-    tally, offset, done = Tally(), 0, 0
+    inputs = _Inputs(paths, options, note)
     scorer: Any = None
     try:
-        scorer = _scorer(options, note)
-        with _progress(options.progress, sum(source.size for source in sources)) as advance:
+        inputs.check()
+        output = AtomicOutput(options.output, [p for p in (*paths, options.mapping) if p and p != "-"])
+    except BaseException:
+        inputs.close()
+        raise
+    tally = Tally()
+    try:
+        scorer = _scorer(options, note, paths)
+        with _progress(options.progress, sum(inputs.sizes)) as advance:
             if options.format == "csv":
                 output.write(header_line())
-            for source in sources:
-                counted = _Counted(source.chunks(CHUNK_ROWS), offset)
-                for text, part in scorer(source, counted):
+            with closing(scorer(iter(inputs))) as parts:
+                for text, part in parts:
                     output.write(text)
                     tally.add(part)
-                    advance(done + source.position())
-                if source.spans:
-                    note(f"{source.name}: {_spans_note([(row + offset, *lines) for row, *lines in source.spans])}")
-                offset, done = offset + counted.records, done + source.size
+                    advance(inputs.position())
+        scorer.close()  # before the commit: once committed, the run is done
         output.commit()
     except BaseException:
         output.discard()
@@ -104,34 +149,19 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     finally:
         if scorer is not None:
             scorer.close()
-        for source in sources:
-            source.close()
+        inputs.close()
     for line in scorer.notes(tally):
         note(line)
     return tally
 
 
-def _scorer(options: BatchOptions, note: Callable[[str], None]) -> Any:
+def _scorer(options: BatchOptions, note: Callable[[str], None], names: list[str]) -> Any:
     """Local worker processes, or a Dask cluster with --cluster."""
     if options.cluster:
         from .cluster import ClusterScorer
 
-        return ClusterScorer(options, note)
+        return ClusterScorer(options, note, names)
     return _Local(options)
-
-
-@dataclass
-class _Counted:
-    """A source's chunks with row numbers that run on from the inputs before it; counts records."""
-
-    chunks: Iterator[Chunk]
-    offset: int
-    records: int = field(default=0)
-
-    def __iter__(self) -> Iterator[Chunk]:
-        for chunk in self.chunks:
-            self.records += chunk.count
-            yield Chunk(chunk.start_row + self.offset, chunk.count, chunk.text) if self.offset else chunk
 
 
 def _spans_note(spans: list[tuple[int, int, int]], shown: int = 5) -> str:

@@ -86,12 +86,15 @@ def _stat(path: str | Path) -> os.stat_result | None:
         return None
 
 
+_OWN_STREAMS = re.compile(r"^/(dev/(stdout|stderr|fd/\d+)|proc/self/fd/\d+)$")
+
+
 def _stream(path: Path, target: os.stat_result | None) -> bool:
-    """A device, a named pipe, or one of the process's own streams (/dev/stdout, /dev/fd/N):
-    written to in place, never replaced."""
+    """A device, a named pipe, or one of the process's own streams (/dev/stdout, /dev/fd/N,
+    whatever they point to): written to in place, never replaced."""
     if target is not None and not stat.S_ISREG(target.st_mode):
         return True
-    return path.is_absolute() and path.parts[1:2] == ("dev",) and target is not None
+    return target is not None and bool(_OWN_STREAMS.match(str(path)))
 
 
 def _same(target: os.stat_result, path: str) -> bool:

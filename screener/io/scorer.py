@@ -21,7 +21,7 @@ import orjson
 
 from ..core.models import Report
 from .batch_output import KIND_COLUMNS, CsvRows, problems_text
-from .csv_input import Chunk, csv_records, split_lines
+from .csv_input import FIELD_LIMIT, Chunk, csv_records, split_lines
 from .mapping import ColumnPlan, Mapping, map_keys
 
 CHUNK_ROWS = 2000
@@ -120,6 +120,8 @@ def _json_row(settings: Settings, row: int, line: str) -> Row:
         return Row(row, str(row), None, [(ROW, f"not valid JSON ({str(exc).split(':')[0]})")])
     if not isinstance(data, dict):
         return Row(row, str(row), None, [(ROW, "expected a JSON object of field: answer pairs")])
+    if not any(value is not None and str(value).strip() for value in data.values()):
+        return _blank(row)  # {} or only empty answers: like a CSV row of empty cells, no respondent
     answers, problems = map_keys(data, settings.mapping)
     return Row(row, _respondent_id(answers) or str(row), answers, problems)
 
@@ -191,6 +193,7 @@ class ChunkScorer:
         from ..core.screening import Screener
 
         gc.set_threshold(50_000, 20, 100)
+        csv.field_size_limit(FIELD_LIMIT)  # a spawned worker (Dask, Spark) has the default 128 KiB
         self.settings = settings
         self.screener = Screener(engine=settings.engine)  # type: ignore[arg-type]
         self.stamp = self.screener.rulebook.stamp
@@ -258,6 +261,28 @@ class ChunkScorer:
             report = next(reports)
             tally.findings.update({f.code for f in report.findings})
             formatter.lines.append(report.to_json(indent=False))
+
+
+Task = tuple[int, Settings, Chunk]  # (index of the input in the run, its settings, a chunk of it)
+
+
+class Scorers:
+    """A worker's scorers for a whole run, one per input (by its index), each built on first use."""
+
+    def __init__(self) -> None:
+        self.by_input: dict[int, ChunkScorer] = {}
+
+    def __call__(self, task: Task) -> tuple[str, Tally]:
+        index, settings, chunk = task
+        if index not in self.by_input:
+            self.by_input[index] = ChunkScorer(settings)
+        return self.by_input[index](chunk)
+
+
+def split_task(task: Task) -> list[Task]:
+    """A task as one task per record (to retry it record by record)."""
+    index, settings, chunk = task
+    return [(index, settings, part) for part in split_records(settings, chunk)]
 
 
 @dataclass

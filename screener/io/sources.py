@@ -90,6 +90,9 @@ def _parquet(path: str, mapping: Mapping | None, options: BatchOptions, note: Ca
         size = os.path.getsize(path)
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise InputError(f"{path}: cannot read as Parquet: {exc}") from None
+    if mapping is not None and mapping.checkboxes:
+        raise InputError(f"{path}: the mapping's checkboxes apply to CSV input only; give the list field "
+                         "(e.g. medications) as one column in Parquet")
     columns = [(name, field_for(name, mapping)) for name in table.schema_arrow.names]
     kept = [name for name, target in columns if target is not None]
     if not kept:
@@ -97,19 +100,20 @@ def _parquet(path: str, mapping: Mapping | None, options: BatchOptions, note: Ca
                          "(see the README) or give --mapping")
     for name, target in columns:
         if target is None:
-            guess = suggest(name)
-            note(f"{path}: column {name!r} matches no intake field and is ignored"
-                 + (f" (is it {guess}? map it in a --mapping file)" if guess else ""))
+            note(unmatched(path, name, "column", " and is ignored"))
     read = [0]
 
     def chunks(rows: int) -> Iterator[Chunk]:
         start = 1
-        for batch in table.iter_batches(batch_size=rows, columns=kept):
-            records = batch.to_pylist()
-            text = "".join(json_line(record) for record in records)
-            read[0] += batch.nbytes
-            yield Chunk(start, len(records), text)
-            start += len(records)
+        try:
+            for batch in table.iter_batches(batch_size=rows, columns=kept):
+                records = batch.to_pylist()
+                text = "".join(json_line(record) for record in records)
+                read[0] += batch.nbytes
+                yield Chunk(start, len(records), text)
+                start += len(records)
+        except (OSError, ValueError) as exc:  # corrupt pages past the footer
+            raise InputError(f"{path}: from row {start}: cannot read as Parquet: {exc}") from None
 
     settings = Settings("jsonl", ",", None, mapping, options.format, options.engine)
     return Source(path, settings, max(size, 1), chunks, lambda: min(read[0], size), getattr(table, "close", _nothing))
@@ -117,6 +121,13 @@ def _parquet(path: str, mapping: Mapping | None, options: BatchOptions, note: Ca
 
 def _nothing() -> None:
     pass
+
+
+def unmatched(name: str, header: str, what: str, consequence: str) -> str:
+    """The note for a column or key that matches no intake field, with a guess when there is one."""
+    guess = suggest(header)
+    hint = f" (is it {guess}? map it in a --mapping file)" if guess else ""
+    return f"{name}: {what} {header!r} matches no intake field{consequence}{hint}"
 
 
 def json_line(record: dict[str, Any]) -> str:
@@ -147,11 +158,8 @@ def prepare(path: str, options: BatchOptions, note: Callable[[str], None],
             raise InputError(f"{source.name}: no {'header' if source.format == 'csv' else 'key'} matches an intake "
                              "field; name the columns by the field ids (see the README) or give --mapping")
         for header in headers:
-            guess = suggest(header)
-            hint = f" (is it {guess}? map it in a --mapping file)" if guess else ""
-            note(f"{source.name}: column {header!r} matches no intake field and is ignored{hint}"
-                 if source.format == "csv"
-                 else f"{source.name}: key {header!r} matches no intake field; rows that give it are invalid{hint}")
+            note(unmatched(source.name, header, "column", " and is ignored") if source.format == "csv"
+                 else unmatched(source.name, header, "key", "; rows that give it are invalid"))
     except BaseException:
         source.close()
         raise

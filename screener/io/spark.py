@@ -4,11 +4,12 @@
     scored = intake_df.mapInArrow(score_arrow, SPARK_SCHEMA)
 
 Each Spark task feeds Arrow record batches of intake rows (columns named by the intake field
-ids, or mapped with `scorer(mapping=...)`); the function yields batches with the columns of
-`screener batch` CSV output. Every input row gives one output row: a null cell is a question
-not answered (as in Parquet input). A `row` column, when present (for example from
-`zipWithIndex`), gives the row numbers; without it rows are numbered within each Spark
-partition. The scoring is the one `screener batch` runs (`ChunkScorer`), built once per Python
+ids, or mapped with `scorer(mapping=...)`; checkbox columns are for CSV input only); the
+function yields batches with the columns of `screener batch` CSV output. A null cell is a
+question not answered; a row with no answer at all is skipped like a blank line, as in
+`screener batch`. A `row` column, when present (for example from `zipWithIndex`), gives the
+row numbers (and the respondent id where none is given); without it rows are numbered within
+each Spark partition. The scoring is the one `screener batch` runs (`ChunkScorer`), built once per Python
 worker process and reused for every batch.
 """
 
@@ -46,6 +47,8 @@ def _score(batches: Iterable[Any], engine: str, mapping_path: str | None) -> Ite
     key = (engine, mapping_path)
     if key not in _SCORERS:
         mapping = load_mapping(mapping_path) if mapping_path else None
+        if mapping is not None and mapping.checkboxes:
+            raise ValueError("the mapping's checkboxes apply to CSV input only; give the list field as one column")
         _SCORERS[key] = ChunkScorer(Settings("jsonl", ",", None, mapping, "csv", engine))
     chunk_scorer = _SCORERS[key]
     mapping = chunk_scorer.settings.mapping
@@ -53,16 +56,15 @@ def _score(batches: Iterable[Any], engine: str, mapping_path: str | None) -> Ite
     numbered = 0
     for batch in batches:
         records = batch.to_pylist()
-        rows = [record.pop("row", None) for record in records]
-        text = "".join(json_line({k: v for k, v in record.items() if field_for(k, mapping)}) for record in records)
-        out, _ = chunk_scorer(Chunk(1, len(records), text))
+        given = [record.pop("row", None) for record in records]
+        rows = [row if row is not None else numbered + i + 1 for i, row in enumerate(given)]
+        numbered += len(records)
+        lines = [json_line({k: v for k, v in record.items() if field_for(k, mapping)}) for record in records]
+        if not rows or rows == list(range(rows[0], rows[0] + len(rows))):
+            out = chunk_scorer(Chunk(rows[0] if rows else 1, len(rows), "".join(lines)))[0]
+        else:  # rows out of order: each record with its own number (an absent id is its row number)
+            out = "".join(chunk_scorer(Chunk(row, 1, line))[0] for row, line in zip(rows, lines))
         cells = list(csv.reader(io.StringIO(out, newline="")))
         columns: dict[str, list[Any]] = {name: [line[i] for line in cells] for i, name in enumerate(COLUMNS)}
-        columns["row"] = [given if given is not None else numbered + i + 1 for i, given in enumerate(rows)]
-        for i, record in enumerate(records):  # an absent id is the row number, as in `screener batch`
-            if not str(record.get("respondent_id") or "").strip():
-                columns["respondent_id"][i] = str(columns["row"][i])
-        numbered += len(records)
+        columns["row"] = [int(row) for row in columns["row"]]
         yield pa.RecordBatch.from_pydict(columns, schema=schema)
-
-

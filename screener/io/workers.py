@@ -115,6 +115,7 @@ class OrderedPool:
         self.workers: list[_Worker] = []
         self.deaths = 0
         self.started = 0
+        self.succeeded = 0
 
     def _spawn(self) -> _Worker:
         sys.stdout.flush()  # a forked child flushes inherited std streams when it exits
@@ -204,6 +205,7 @@ class OrderedPool:
             slots[seq].done[part] = result
             worker.task = None
             self.in_a_row = 0
+            self.succeeded += 1
             return
         if status == "failed":
             reason = f"scoring failed ({result})"
@@ -219,7 +221,8 @@ class OrderedPool:
         seq, part, payload, single = worker.task
         self._retire(worker)
         self.deaths += 1
-        self.in_a_row += 1
+        if not (single and self.succeeded):  # once any task has succeeded, a record that kills is a row fault
+            self.in_a_row += 1
         if self.in_a_row > MAX_DEATHS_IN_A_ROW:
             raise WorkersFailed(f"the scoring processes keep failing: {reason}")
         if single:

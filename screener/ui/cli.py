@@ -178,6 +178,9 @@ def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | 
 
     from ..io.interrupts import Stopped, held, stop_on_signals
 
+    streamed = output in (None, "-") or str(output).startswith("/dev/")  # written as it goes, not at the end
+    unwritten = "the output is incomplete" if streamed else "no output written"
+
     try:  # Ctrl-C, SIGTERM or SIGHUP, even while the modules load, end the run the same way
         with stop_on_signals():
             with held():
@@ -196,11 +199,11 @@ def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | 
             except InputError as exc:
                 fail(str(exc), 2)
             except (WorkersFailed, ClusterFailed) as exc:
-                fail(f"stopped: {exc}; no output written", 1)
+                fail(f"stopped: {exc}; {unwritten}", 1)
     except Stopped as exc:
-        fail(f"stopped by {exc.name}: no output written", 128 + exc.signum)
+        fail(f"stopped by {exc.name}: {unwritten}", 128 + exc.signum)
     except KeyboardInterrupt:
-        fail("interrupted: no output written", 130)
+        fail(f"interrupted: {unwritten}", 130)
     except BrokenPipeError:  # the reader of stdout went away (e.g. `| head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
