@@ -214,5 +214,25 @@ def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | 
         sys.exit(1)
 
 
+@main.command()
+@click.argument("results", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the report to this file (atomically) instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]),
+              help="Report format [default: json for a .json file, else html].")
+@click.option("--date", metavar="YYYY-MM-DD", help="Date to print on the report [default: none, so that the same "
+                                                    "input gives the same bytes; SOURCE_DATE_EPOCH when set].")
+def report(results: str, output: str | None, fmt: str | None, date: str | None) -> None:
+    """Summarise a cohort from the output of `screener batch` (RESULTS: its JSON Lines, or its
+    CSV; '-' reads stdin): counts at each stage, missing data, each finding as n/N with a Wilson
+    95 % interval overall and by sex, age band and pregnancy, contributors found together, and
+    ferritin and TSAT plots, as one self-contained HTML page (or JSON). Exit 2 when the results
+    cannot be read or the report cannot be written.
+    """
+    from .cohort_html import run_report
+
+    run_report(results, output, fmt, date)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
