@@ -21,6 +21,7 @@ from .scorer import CHUNK_ROWS, Scorers, Tally, Task, error_output, split_task
 from .sources import Source, expand, open_source
 
 Parts = Iterator[tuple[str, Tally]]  # output text and tally of each part, in input order
+REPORT_CHUNK_ROWS = 200  # JSON Lines: a full report is about 17 kB, so smaller chunks keep memory down
 
 
 @dataclass
@@ -98,7 +99,7 @@ class _Inputs:
             source = self.current = self.kept if path == "-" else open_source(path, self.options, lambda line: None)
             records = 0
             try:
-                for chunk in source.chunks(CHUNK_ROWS):
+                for chunk in source.chunks(CHUNK_ROWS if self.options.format == "csv" else REPORT_CHUNK_ROWS):
                     records += chunk.count
                     yield index, source.settings, Chunk(chunk.start_row + offset, chunk.count, chunk.text)
             finally:
