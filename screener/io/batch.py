@@ -72,9 +72,10 @@ class _Local:
 @dataclass
 class _Inputs:
     """The inputs read one after another as one: tasks whose row numbers run on from file to
-    file, and the position for the progress bar. Each input was opened and matched first (a
-    bad one stops the run before any work) and closed again, so that many files do not hold
-    many descriptors; it is opened again when its turn comes (stdin, spooled, stays open)."""
+    file, and the position for the progress bar. Each input is opened and matched first (a bad
+    one stops the run before any work). The first stays open (it is read first, and stdin can
+    be read only once); the others are closed again, so that many files do not hold many
+    descriptors, and opened again when their turn comes."""
 
     paths: list[str]
     options: BatchOptions
@@ -85,10 +86,10 @@ class _Inputs:
     done: int = 0
 
     def check(self) -> None:
-        for path in self.paths:
+        for index, path in enumerate(self.paths):
             source = open_source(path, self.options, self.note)
             self.sizes.append(source.size)
-            if path == "-":
+            if index == 0:
                 self.kept = source
             else:
                 source.close()
@@ -96,7 +97,7 @@ class _Inputs:
     def __iter__(self) -> Iterator[Task]:
         offset = 0
         for index, path in enumerate(self.paths):
-            source = self.current = self.kept if path == "-" else open_source(path, self.options, lambda line: None)
+            source = self.current = self.kept if index == 0 else open_source(path, self.options, lambda line: None)
             records = 0
             try:
                 for chunk in source.chunks(CHUNK_ROWS if self.options.format == "csv" else REPORT_CHUNK_ROWS):

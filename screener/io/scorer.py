@@ -30,7 +30,7 @@ ROW = "(row)"  # the "field" of a problem with the row itself
 
 @dataclass(frozen=True)
 class Settings:
-    """What a worker needs (plain data, sent once when it starts)."""
+    """What a worker needs to read an input's chunks (plain data, sent with each task)."""
 
     input_format: str
     delimiter: str
