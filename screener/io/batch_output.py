@@ -184,3 +184,14 @@ class AtomicOutput:
             if self.temp is not None:
                 self.temp.unlink(missing_ok=True)
                 self.temp = None
+
+
+def write_atomically(text: str, path: str | None, protected: Iterable[str] = ()) -> None:
+    """All of `text` to `path` (or stdout) through an AtomicOutput: complete, or not there at all."""
+    output = AtomicOutput(path, protected)
+    try:
+        output.write(text)
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise

@@ -39,7 +39,7 @@ NO_ANSWERS = ("Not available: the batch CSV holds the finding codes but not the 
 def run_report(results: str, output: str | None, fmt: str | None, date: str | None) -> None:
     """Read the results, write the report; exits 2 when the results cannot be read (naming the
     line) or the report cannot be written."""
-    from ..io.batch_output import OutputError
+    from ..io.batch_output import OutputError, write_atomically
     from .cohort import Cohort
     from .cohort_read import Results, ResultsError
 
@@ -68,7 +68,7 @@ def run_report(results: str, output: str | None, fmt: str | None, date: str | No
             click.echo(f"note: plots need matplotlib ({cohort_plots.INSTALL_HINT}); the tables are written", err=True)
         text = to_html(summary, plots)
     try:
-        _write(text, output, [] if results == "-" else [results])
+        write_atomically(text, output, [] if results == "-" else [results])
     except OutputError as exc:
         fail(str(exc), 2)
     except BrokenPipeError:  # the reader of stdout went away: stop quietly
@@ -90,18 +90,6 @@ def _date(date: str | None) -> str | None:
             raise click.BadParameter("expected a date as YYYY-MM-DD", param_hint="--date") from None
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date().isoformat() if epoch.isdigit() else None
-
-
-def _write(text: str, output: str | None, protected: list[str]) -> None:
-    from ..io.batch_output import AtomicOutput
-
-    target = AtomicOutput(output, protected)
-    try:
-        target.write(text)
-        target.commit()
-    except BaseException:
-        target.discard()
-        raise
 
 
 # -- the page -----------------------------------------------------------------------------------

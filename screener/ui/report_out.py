@@ -33,23 +33,21 @@ def format_for(path: str | os.PathLike[str] | None) -> str | None:
     return EXTENSIONS.get(Path(path).suffix.lower()) if path else None
 
 
-def report_bytes(report: Report, fmt: str) -> bytes:
+def report_text(report: Report, fmt: str) -> str:
     text = FORMATS[fmt](report)
-    return (text + "\n" if fmt == "json" else text).encode()
+    return text + "\n" if fmt == "json" else text
+
+
+def report_bytes(report: Report, fmt: str) -> bytes:
+    return report_text(report, fmt).encode()
 
 
 def write_report(report: Report, fmt: str, path: str, protected: Iterable[str] = ()) -> None:
     """Write the report to `path` through a temporary file renamed into place; OutputError when
     it cannot be written (or `path` is one of the `protected` files)."""
-    from ..io.batch_output import AtomicOutput
+    from ..io.batch_output import write_atomically
 
-    output = AtomicOutput(path, protected)
-    try:
-        output.write(report_bytes(report, fmt).decode())
-        output.commit()
-    except BaseException:
-        output.discard()
-        raise
+    write_atomically(report_text(report, fmt), path, protected)
 
 
 def print_report(report: Report, fmt: str, pager: bool) -> None:
@@ -61,4 +59,4 @@ def print_report(report: Report, fmt: str, pager: bool) -> None:
 
         show_report(report, Console(highlight=False), pager)
         return
-    click.echo(report_bytes(report, fmt).decode(), nl=False)
+    click.echo(report_text(report, fmt), nl=False)
