@@ -121,3 +121,20 @@ def test_compiled_conditions_match_the_reference_semantics(conds, batch):
             expected = C.evaluate(cond, fact)
             assert (rule_id in compiled(fact)) == expected
             assert (rule_id in got) == expected, (C.to_durable(cond), fact)
+
+
+# Groups of the conditions above, large enough that many exceed the engine's limit.
+big_conditions = st.builds(lambda items, every: (C.All if every else C.AnyOf)(tuple(items)),
+                           st.lists(conditions, min_size=5, max_size=10), st.booleans())
+
+
+@settings(max_examples=80, deadline=None)
+@given(cond=big_conditions, batch=st.lists(facts, min_size=1, max_size=12))
+def test_a_condition_too_big_for_durable_rules_is_split_into_equivalent_parts(cond, batch):
+    """durable-rules refuses a rule with more than 15 and/or groups; the parts keep its meaning."""
+    parts = C.durable_parts(cond, None, lambda expr: {"$and": [{"$ex": {"rid": 1}}, expr]})
+    assert all(C._groups(part) <= C.DURABLE_MAX_GROUPS for part in parts)
+    with DurableEngine([("R-001", cond)]) as engine:
+        fired = engine.fire(batch)
+    for fact, got in zip(batch, fired):
+        assert ("R-001" in got) == C.evaluate(cond, fact), (cond, fact)

@@ -9,6 +9,7 @@ A condition is YAML data:
       - pregnant: true                     # shorthand for {eq: true}
       - medication_classes: {contains: ssri}
       - tsat_percent: {missing: true}      # or {present: true}
+      - use: anaemia                       # a named condition (rules/definitions.yaml)
 
 Semantics (shared by the plain-Python reference and the durable-rules compilation): a
 comparison, `in` or `contains` on a missing value is false; `not` is plain logical negation,
@@ -79,8 +80,12 @@ Condition = Union[Leaf, Not, All, AnyOf]
 # ---------------------------------------------------------------------------------------------
 # Parsing: YAML data -> Condition
 
-def parse(data: Any, path: str = "when") -> Condition:
-    """Parse YAML condition data; raises ConditionError naming the path inside the rule."""
+def parse(data: Any, path: str = "when", definitions: Mapping[str, Condition] | None = None) -> Condition:
+    """Parse YAML condition data; raises ConditionError naming the path inside the rule.
+
+    `{use: name}` stands for the named condition `definitions[name]`, expanded in place (the
+    engines never see names).
+    """
     if not isinstance(data, Mapping) or not data:
         raise ConditionError(f"{path}: expected a mapping such as {{all: [...]}} or {{field: {{op: value}}}}")
     if len(data) == 1:
@@ -88,16 +93,21 @@ def parse(data: Any, path: str = "when") -> Condition:
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
                 raise ConditionError(f"{path}.{key}: expected a non-empty list of conditions")
-            items = tuple(parse(item, f"{path}.{key}[{i}]") for i, item in enumerate(value))
+            items = tuple(parse(item, f"{path}.{key}[{i}]", definitions) for i, item in enumerate(value))
             return items[0] if len(items) == 1 else (All(items) if key == "all" else AnyOf(items))
         if key == "not":
-            return Not(parse(value, f"{path}.not"))
+            return Not(parse(value, f"{path}.not", definitions))
+        if key == "use":
+            if not isinstance(value, str) or value not in (definitions or {}):
+                known = ", ".join(sorted(definitions or {})) or "none"
+                raise ConditionError(f"{path}.use: unknown named condition {value!r} (known: {known})")
+            return (definitions or {})[value]
     leaves = [_parse_field(str(field), spec, f"{path}.{field}") for field, spec in data.items()]
     return leaves[0] if len(leaves) == 1 else All(tuple(leaves))
 
 
 def _parse_field(field: str, spec: Any, path: str) -> Condition:
-    if field in ("all", "any", "not"):
+    if field in ("all", "any", "not", "use"):
         raise ConditionError(f"{path}: '{field}' must be the only key of its mapping")
     if not isinstance(spec, Mapping):
         return Cmp(field, "eq", spec)
@@ -134,6 +144,17 @@ def leaves(cond: Condition) -> list[Leaf]:
 
 def fields(cond: Condition) -> set[str]:
     return {leaf.field for leaf in leaves(cond)}
+
+
+def guaranteed(cond: Condition) -> set[str]:
+    """Fields that are surely answered whenever `cond` is true (a test on a missing value is false)."""
+    if isinstance(cond, All):
+        return set().union(*(guaranteed(item) for item in cond.items))
+    if isinstance(cond, AnyOf):
+        return set.intersection(*(guaranteed(item) for item in cond.items))
+    if isinstance(cond, Not):
+        return set()
+    return {cond.field}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +276,52 @@ def to_durable(cond: Condition, alias: Mapping[str, str] | None = None) -> dict[
     if isinstance(cond, In):
         return to_durable(AnyOf(tuple(Cmp(cond.field, "eq", value) for value in cond.values)), alias)
     return {"$iany": {name(cond.field): {"$i": cond.value}}}
+
+
+DURABLE_MAX_GROUPS = 15  # durable-rules refuses a rule with more $and/$or groups (error code 113)
+
+
+def durable_parts(cond: Condition, alias: Mapping[str, str] | None = None,
+                  wrap: Callable[[dict[str, Any]], dict[str, Any]] = lambda expr: expr) -> list[dict[str, Any]]:
+    """durable-rules JSON for a condition, as few parts as needed, each within the engine's limit.
+
+    The condition holds exactly when one of the parts matches: a part that is too big is split
+    by distributing an `all` over its largest `any` (A and (B or C) -> (A and B) or (A and C)).
+    `wrap` adds what every part carries (the respondent guard) before its groups are counted.
+    """
+    whole = wrap(to_durable(cond, alias))
+    if _groups(whole) <= DURABLE_MAX_GROUPS:
+        return [whole]
+    cond = _pushed(cond)
+    if isinstance(cond, AnyOf):
+        return [part for item in cond.items for part in durable_parts(item, alias, wrap)]
+    if isinstance(cond, All):
+        ors = [i for i, item in enumerate(cond.items) if isinstance(item, AnyOf)]
+        if ors:
+            i = max(ors, key=lambda i: len(leaves(cond.items[i])))
+            rest = cond.items[:i] + cond.items[i + 1:]
+            return [part for branch in cond.items[i].items  # type: ignore[union-attr]
+                    for part in durable_parts(All((*rest, branch)), alias, wrap)]
+    return [whole]  # cannot be split: the engine will name the rule it refuses
+
+
+def _pushed(cond: Condition) -> Condition:
+    """The same condition with every negation pushed down to a leaf, nested groups of one kind merged."""
+    if isinstance(cond, Not) and not isinstance(cond.item, (Present, Contains)):
+        return _pushed(_negate(cond.item))
+    if isinstance(cond, (All, AnyOf)):
+        kind = type(cond)
+        items = [_pushed(item) for item in cond.items]
+        return kind(tuple(part for item in items for part in (item.items if isinstance(item, kind) else (item,))))
+    return cond
+
+
+def _groups(expr: Any) -> int:
+    if isinstance(expr, dict):
+        return sum((key in ("$and", "$or")) + _groups(value) for key, value in expr.items())
+    if isinstance(expr, list):
+        return sum(_groups(item) for item in expr)
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------

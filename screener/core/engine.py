@@ -92,16 +92,17 @@ class DurableEngine:
         self.chunk = chunk
         rules = list(rules)
         for rule_id, _ in rules:
-            if rule_id.startswith("__"):
-                raise ValueError(f"rule id {rule_id!r} is reserved")
+            if rule_id.startswith("__") or "~" in rule_id:
+                raise ValueError(f"rule id {rule_id!r} is reserved (no leading '__', no '~')")
         # Facts travel under short field names, and only the fields some rule tests: the engine
         # parses every fact and echoes it once per matching rule, so size is time.
         used = sorted({field for _, cond in rules for field in C.fields(cond)})
         self._alias = {field: f"x{i}" for i, field in enumerate(used)}
-        definition: dict[str, Any] = {
-            rule_id: {"all": [{"m": {"$and": [GUARD, C.to_durable(cond, self._alias)]}}], "cap": chunk}
-            for rule_id, cond in rules
-        }
+        definition: dict[str, Any] = {}
+        for rule_id, cond in rules:  # a big condition becomes several engine rules: "ID", "ID~2", ...
+            parts = C.durable_parts(cond, self._alias, lambda expr: {"$and": [GUARD, expr]})
+            for n, part in enumerate(parts, 1):
+                definition[rule_id if n == 1 else f"{rule_id}~{n}"] = {"all": [{"m": part}], "cap": chunk}
         definition[SENTINEL_RULE] = {"all": [{"m": {"$and": [GUARD, {"$ex": {"__warmup": 1}}]}}], "cap": chunk}
         self.ruleset_name = f"screener_{os.getpid()}_{next(_names)}"
         try:
@@ -183,7 +184,7 @@ class DurableEngine:
     @staticmethod
     def _read_result(text: str, fired: list[set[str]]) -> None:
         """Add the rule of one action result to the facts (chunk positions) it matched."""
-        rule_id = text[2:text.index('"', 2)]
+        rule_id = text[2:text.index('"', 2)].split("~", 1)[0]
         if rule_id != SENTINEL_RULE:
             for position in _RESULT_IDS.findall(text):
                 fired[int(position)].add(rule_id)
