@@ -279,6 +279,7 @@ def to_durable(cond: Condition, alias: Mapping[str, str] | None = None) -> dict[
 
 
 DURABLE_MAX_GROUPS = 15  # durable-rules refuses a rule with more $and/$or groups (error code 113)
+DURABLE_MAX_PARTS = 32   # beyond this a condition is left whole, for the engine to refuse by name
 
 
 def durable_parts(cond: Condition, alias: Mapping[str, str] | None = None,
@@ -286,33 +287,57 @@ def durable_parts(cond: Condition, alias: Mapping[str, str] | None = None,
     """durable-rules JSON for a condition, as few parts as needed, each within the engine's limit.
 
     The condition holds exactly when one of the parts matches: a part that is too big is split
-    by distributing an `all` over its largest `any` (A and (B or C) -> (A and B) or (A and C)).
-    `wrap` adds what every part carries (the respondent guard) before its groups are counted.
+    by distributing an `all` over one of its `any` items (A and (B or C) -> (A and B) or (A and
+    C)), the one that sheds the most groups per branch. `wrap` adds what every part carries
+    (the respondent guard) before its groups are counted. A condition that would need more than
+    DURABLE_MAX_PARTS parts comes back whole, and the engine names the rule it refuses.
     """
     whole = wrap(to_durable(cond, alias))
     if _groups(whole) <= DURABLE_MAX_GROUPS:
         return [whole]
-    cond = _pushed(cond)
+    parts = [wrap(to_durable(part, alias)) for part in _split(_pushed(cond), alias, wrap)]
+    return parts if len(parts) <= DURABLE_MAX_PARTS else [whole]
+
+
+def _split(cond: Condition, alias: Mapping[str, str] | None,
+           wrap: Callable[[dict[str, Any]], dict[str, Any]]) -> list[Condition]:
+    if _groups(wrap(to_durable(cond, alias))) <= DURABLE_MAX_GROUPS:
+        return [cond]
     if isinstance(cond, AnyOf):
-        return [part for item in cond.items for part in durable_parts(item, alias, wrap)]
+        out = []
+        for item in cond.items:
+            out += _split(item, alias, wrap)
+            if len(out) > DURABLE_MAX_PARTS:
+                break
+        return out
     if isinstance(cond, All):
         ors = [i for i, item in enumerate(cond.items) if isinstance(item, AnyOf)]
         if ors:
-            i = max(ors, key=lambda i: len(leaves(cond.items[i])))
+            def shed(i: int) -> float:
+                item = cond.items[i]
+                return _groups(to_durable(item, alias)) / len(item.items)  # type: ignore[union-attr]
+
+            i = max(ors, key=shed)
             rest = cond.items[:i] + cond.items[i + 1:]
-            return [part for branch in cond.items[i].items  # type: ignore[union-attr]
-                    for part in durable_parts(All((*rest, branch)), alias, wrap)]
-    return [whole]  # cannot be split: the engine will name the rule it refuses
+            out = []
+            for branch in cond.items[i].items:  # type: ignore[union-attr]
+                out += _split(_pushed(All((*rest, branch))), alias, wrap)
+                if len(out) > DURABLE_MAX_PARTS:
+                    break
+            return out
+    return [cond]
 
 
 def _pushed(cond: Condition) -> Condition:
-    """The same condition with every negation pushed down to a leaf, nested groups of one kind merged."""
+    """The same condition with every negation pushed down to a leaf, nested groups of one kind
+    merged and repeated items dropped."""
     if isinstance(cond, Not) and not isinstance(cond.item, (Present, Contains)):
         return _pushed(_negate(cond.item))
     if isinstance(cond, (All, AnyOf)):
         kind = type(cond)
         items = [_pushed(item) for item in cond.items]
-        return kind(tuple(part for item in items for part in (item.items if isinstance(item, kind) else (item,))))
+        flat = dict.fromkeys(part for item in items for part in (item.items if isinstance(item, kind) else (item,)))
+        return next(iter(flat)) if len(flat) == 1 else kind(tuple(flat))
     return cond
 
 
@@ -336,6 +361,9 @@ def explain(cond: Condition, facts: Facts, describe: Describe, want: bool = True
     `describe(field, value, item, test)` renders an answer with the test it passed ("ferritin
     30 ng/mL ≤ 75"); value None = missing; `item` is the list item a `contains` test looks for;
     `test` is the comparison that held ("≤ 75"), or None when the answer itself says it.
+
+    A test that is false only because its answer is missing ("not pregnant" for a man never
+    asked) says nothing about the person: such statements are left out when others remain.
     """
     truth: dict[int, bool] = {}  # each node is evaluated once per call
 
@@ -345,21 +373,24 @@ def explain(cond: Condition, facts: Facts, describe: Describe, want: bool = True
             truth[key] = evaluate(node, facts)
         return truth[key]
 
-    def walk(node: Condition, want: bool) -> list[str]:
+    def walk(node: Condition, want: bool) -> list[tuple[str, bool]]:
         if isinstance(node, Not):
             return walk(node.item, not want)
         if isinstance(node, (All, AnyOf)):
             # all(...) is true (any(...) false) only through every item; otherwise the decisive ones.
             every = isinstance(node, All) == want
             chosen = node.items if every else [item for item in node.items if holds(item) == want]
-            return [text for item in chosen for text in walk(item, want)]
+            return [said for item in chosen for said in walk(item, want)]
         value = facts.get(node.field)
         test = None
         if isinstance(node, Cmp) and value is not None and not isinstance(node.value, (bool, str)):
             test = f"{SYMBOLS[node.op if want else COMPLEMENT[node.op]]} {_literal(node.value)}"
-        return [describe(node.field, value, node.value if isinstance(node, Contains) else None, test)]
+        quiet = not want and value is None and not isinstance(node, Present)
+        return [(describe(node.field, value, node.value if isinstance(node, Contains) else None, test), quiet)]
 
-    return walk(cond, want)
+    said = walk(cond, want)
+    loud = [text for text, quiet in said if not quiet]
+    return loud or [text for text, _ in said]
 
 
 def _literal(value: Any) -> str:
