@@ -18,10 +18,11 @@ SECTION_D = {
     "snri": ["venlafaxine", "Effexor", "desvenlafaxine", "Pristiq", "duloxetine", "Cymbalta", "milnacipran",
              "Savella", "levomilnacipran", "Fetzima"],
     "tca": ["amitriptyline", "Elavil", "nortriptyline", "Pamelor", "Allegron", "imipramine", "Tofranil",
-            "clomipramine", "Anafranil", "desipramine", "Norpramin", "doxepin", "Sinequan", "Silenor",
+            "clomipramine", "Anafranil", "desipramine", "Norpramin", "doxepin", "Sinequan",
             "trimipramine", "Surmontil", "dosulepin", "maprotiline", "Ludiomil"],
+    # Silenor is doxepin at a hypnotic dose (3-6 mg), which does not appear to aggravate PLMs
     "unlikely_to_worsen": ["bupropion", "Wellbutrin", "Zyban", "trazodone", "Desyrel", "Molipaxin", "nefazodone",
-                           "reboxetine", "loratadine", "cetirizine", "fexofenadine", "levocetirizine"],
+                           "reboxetine", "loratadine", "cetirizine", "fexofenadine", "levocetirizine", "Silenor"],
     "lithium": ["lithium carbonate", "lithium citrate", "Priadel", "Camcolit", "Lithobid"],
     "antipsychotic": ["haloperidol", "Haldol", "chlorpromazine", "Thorazine", "Largactil", "fluphenazine",
                       "perphenazine", "trifluoperazine", "Stelazine", "thioridazine", "flupentixol", "Depixol",
@@ -56,8 +57,8 @@ def classes(text: str) -> set[str]:
     return set(LEXICON.match(text).classes)
 
 
-def test_the_lexicon_holds_at_least_150_names():
-    assert len(LEXICON.names) >= 150
+def test_the_lexicon_holds_at_least_400_names():
+    assert len(LEXICON.names) >= 400
 
 
 @pytest.mark.parametrize("cls", sorted(SECTION_D))
