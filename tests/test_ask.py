@@ -119,7 +119,13 @@ def test_skip_logic_on_screen():
     assert result.exit_code == 0, result.output
     assert "Are you pregnant?" not in result.stdout
     assert Q["symptom_days_per_week"].text not in result.stdout
+    for follow_up in ("worse_at_rest", "relieved_by_movement", "worse_evening_night", "onset_age_years"):
+        assert Q[follow_up].text not in result.stdout, follow_up  # they ask about the urge
+    assert Q["family_history_rls"].text in result.stdout
     assert Q["cramps_hard_knotted_muscle"].text in result.stdout  # urge answered (no)
+    shown = " ".join(result.stdout.split())
+    assert "criterion 1 not met (urge to move the legs: no); criteria 2-4 not applicable" in shown
+    assert "Diagnostic criteria 1-4 not all answered" not in shown  # no gap asks for criteria 2-4
     assert Q["dopaminergic_worsening"].text not in result.stdout
     assert Q["started_after_new_drug"].text in result.stdout
 
@@ -198,16 +204,20 @@ def test_review_lists_every_answer_and_lets_one_be_changed(tmp_path):
 def test_change_at_review_asks_what_it_newly_opens_up(tmp_path):
     no_urge = {**PERSON, "urge_to_move": "no"}
     urge = review_number("urge_to_move", no_urge)
-    # urge no -> yes at the review: the two course questions are asked, then the review again
-    result = run([*typed_lines(no_urge), urge, "yes", "5", "40", ""], "--answers-out", str(tmp_path / "answers.json"))
+    # urge no -> yes at the review: criteria 2-4 and the two course questions are asked, then
+    # the review again
+    result = run([*typed_lines(no_urge), urge, "yes", "yes", "unsure", "yes", "5", "40", ""],
+                 "--answers-out", str(tmp_path / "answers.json"))
     assert result.exit_code == 0, result.output
     saved = answers_out(tmp_path)
     assert saved["urge_to_move"] is True and saved["symptom_days_per_week"] == 5 and saved["onset_age_years"] == 40
+    assert (saved["worse_at_rest"], saved["relieved_by_movement"], saved["worse_evening_night"]) == (True, "unsure", True)
     # and yes -> no drops them again
     result = run([*typed_lines(PERSON), review_number("urge_to_move", PERSON), "no", ""],
                  "--answers-out", str(tmp_path / "answers.json"))
     saved = answers_out(tmp_path)
     assert saved["urge_to_move"] is False and "symptom_days_per_week" not in saved and "onset_age_years" not in saved
+    assert not {"worse_at_rest", "relieved_by_movement", "worse_evening_night"} & set(saved)
 
 
 def test_back_at_a_review_change_returns_to_the_review(tmp_path):

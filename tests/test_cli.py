@@ -127,7 +127,8 @@ def test_criteria_keep_unknown_apart_from_not_answered():
     assert report["criteria"]["missing"][:2] == ["worse_at_rest", "worse_evening_night"]
     assert report["criteria"]["unknown"] == ["worse_at_rest"]
     text = " ".join(run("score", "-", stdin=answers).stdout.split())
-    assert "Not known: worse at rest (answered unknown), worse in the evening or night (not answered)." in text
+    assert ("criteria 1 and 3 met; criteria 2 and 4 unknown (worse at rest: answered unsure, worse in the evening "
+            "or night: not answered)") in text
     assert "worse_at_rest" not in text and "leg_edema" not in text  # labels, never field ids or codes
 
 

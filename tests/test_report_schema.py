@@ -85,6 +85,17 @@ def test_unknown_answers_and_every_answer_kind_are_valid(validator, durable):
     assert_valid(validator, report)
 
 
+def test_criteria_of_every_status_are_valid(validator, durable):
+    no_urge = json.loads(durable.screen_parsed(parse_intake({"urge_to_move": "no", "worse_at_rest": "yes"})).to_json())
+    unsure = json.loads(durable.screen_parsed(parse_intake({"urge_to_move": "yes", "worse_at_rest": "unsure",
+                                                            "cramps_hard_knotted_muscle": "yes"})).to_json())
+    statuses = {c["status"] for report in (no_urge, unsure) for c in report["criteria"]["criteria_1_4"]}
+    assert statuses == {"met", "not_met", "unknown", "not_applicable"}
+    assert unsure["criteria"]["mimics"] == ["leg_cramps"] and unsure["criteria"]["mimic_questions_unanswered"]
+    for report in (no_urge, unsure):
+        assert_valid(validator, report)
+
+
 BROKEN = {
     "no tool": lambda r: r.pop("tool"),
     "another version": lambda r: r.update(schema_version="0.9"),
@@ -97,6 +108,10 @@ BROKEN = {
     "an unknown kind": lambda r: r["findings"][0].update(kind="hint"),
     "ok with errors": lambda r: r["errors"].append({"field": "x", "message": "y"}),
     "an extra field": lambda r: r.update(score=3),
+    "criterion 5 as an answer": lambda r: r["criteria"]["items"].update({"5_no_mimic_reported": False}),
+    "a criterion status that is not a status": lambda r: r["criteria"]["criteria_1_4"][0].update(status="no"),
+    "a fifth criterion among 1-4": lambda r: r["criteria"]["criteria_1_4"].append(
+        {"number": 5, "field": "urge_to_move", "status": "met", "answer": True}),
 }
 
 

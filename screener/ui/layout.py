@@ -8,8 +8,8 @@
   clinical priority of the topic (`ordered`); then the criteria in plain words;
 - the details: because, why it matters, advice, evidence, references, rule id;
 - the answers the report was built from, by label;
-- the references: each source once, numbered in order of first citation, with its
-  verification status.
+- the references: each source once, numbered in order of first citation, with its kind and
+  verification status (never the registry's note).
 
 Words and order are data (templates/report.yaml). Field ids become their labels. Every text
 from the answers passes through `printable` here, so no format can carry a control character.
@@ -26,7 +26,7 @@ from typing import Any, Iterable
 import yaml
 
 from ..core.intake import FIELDS
-from ..core.models import KIND_ORDER, Finding, Report
+from ..core.models import KIND_ORDER, Criterion, Finding, Report
 from ..core.paths import templates_dir
 from .safe_text import printable
 
@@ -45,7 +45,13 @@ class Reference:
     number: int
     citation: str
     url: str | None
-    status: str
+    status: str   # its verification, in words
+    kind: str     # what it is, in words
+
+    @property
+    def described(self) -> str:
+        """Kind and verification, as every format shows them after the citation."""
+        return f"{self.kind}; {self.status}"
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,11 @@ class Layout:
     @property
     def criteria_heading(self) -> str:
         return texts()["criteria"]["heading"]
+
+    @property
+    def criteria_columns(self) -> tuple[str, str]:
+        first, second = texts()["criteria"]["columns"]
+        return first, second
 
 
 def label(field: str) -> str:
@@ -176,8 +187,8 @@ def build_layout(report: Report) -> Layout:
     for finding in findings:
         for source in finding.sources:
             if source["id"] not in references:
-                status = words["verification"].get(source.get("verified") or "none", words["verification"]["none"])
-                references[source["id"]] = Reference(len(references) + 1, source["citation"], source.get("url"), status)
+                references[source["id"]] = Reference(len(references) + 1, source["citation"], source.get("url"),
+                                                     *source_words(source))
     groups = []
     for kind in KIND_ORDER:
         entries = [_entry(finding, references) for finding in findings if finding.kind == kind]
@@ -219,55 +230,92 @@ def _entry(finding: Finding, references: dict[str, Reference]) -> Entry:
     return Entry(finding.kind, finding.title, shorten(because, budget), parts, refs, finding.rule_id)
 
 
+def source_words(source: dict[str, Any]) -> tuple[str, str]:
+    """A source's verification status and kind in words (templates/report.yaml)."""
+    words = texts()
+    return words["verification"][source["verified"]], words["source_kinds"][source["kind"]]
+
+
 def cite(numbers: Iterable[int]) -> str:
     return "[" + ", ".join(str(n) for n in numbers) + "]"
 
 
 def _criteria(report: Report) -> tuple[str | None, list[tuple[str, str]], str | None]:
-    """The criteria in plain words: a summary line, one line per criterion, the note."""
+    """The criteria in plain words: a summary line, one line per criterion, the note.
+
+    Criteria 1-4 are met, not met or unknown with the decisive answer; criterion 5 names the
+    possible mimics for a clinician to exclude and never reads "not met".
+    """
     crit = report.criteria
     if crit is None:
         return None, [], None
     words = texts()["criteria"]
-    unknown = set(crit.unknown)
+    states = words["states"]
 
-    def said(field: str) -> str:
-        return words["answered_unknown"] if field in unknown else words["not_answered"]
+    def given(item: Criterion) -> str:
+        if isinstance(item.answer, bool):
+            return show_answer(item.field, item.answer)
+        return words["answered_unknown"] if item.answer == "unknown" else words["not_answered"]
 
-    def how(field: str) -> str:
-        return f"{label(field)} ({said(field)})"
+    groups: dict[str, list[Criterion]] = {}
+    for item in crit.criteria_1_4:
+        groups.setdefault(item.status, []).append(item)
+    parts = []
+    for status in states:  # met, not met, unknown, not applicable
+        items = groups.get(status, [])
+        if not items:
+            continue
+        numbers = [item.number for item in items]
+        which = words["one" if len(numbers) == 1 else "many"].format(numbers=_numbers(numbers, words["and"]))
+        part = f"{which} {states[status]}"
+        if status == "unknown" and len(items) > 2 and len({given(item) for item in items}) == 1:
+            part += f" ({given(items[0])})"  # criteria 1-4 unknown (not answered)
+        elif status in ("not_met", "unknown"):
+            part += " (" + ", ".join(f"{label(item.field)}: {given(item)}" for item in items) + ")"
+        elif status == "not_applicable":
+            part += f" ({words['no_urge']})"
+        parts.append(part)
 
     mimic_titles = {f.code: f.title for f in report.findings if f.kind == "mimic"}
-    mimics = [mimic_titles.get(code, code.replace("_", " ")) for code in crit.mimics]
-    fields = {key: key.split("_", 1)[1] for key in crit.items if not key.startswith("5_")}  # "2_worse_at_rest"
-    said_no = [label(fields[key]) for key, value in crit.items.items() if key in fields and value is False]
-    not_known = [how(field) for field in crit.missing if field in fields.values()]
-    unanswered5 = [field for field in crit.missing if field not in fields.values()]
-    parts = []
-    if all(crit.items.get(key) is True for key in fields):
-        parts.append(words["all_yes"])
-    if said_no:
-        parts.append(words["answered_no"].format(fields=", ".join(said_no)))
-    if not_known:
-        parts.append(words["not_known"].format(fields=", ".join(not_known)))
+    mimics = [_lower(mimic_titles.get(code, code.replace("_", " "))) for code in crit.mimics]
+    unanswered = crit.mimic_questions_unanswered
     if mimics:
-        parts.append(words["mimics"].format(mimics=", ".join(mimics)))
-    elif unanswered5:
-        parts.append(words["mimic_questions"].format(count=len(unanswered5)))
-    elif crit.items.get("5_no_mimic_reported"):
+        parts.append(_count(words["mimics"], len(mimics)).format(mimics=", ".join(mimics)))
+    if unanswered:
+        parts.append(_count(words["mimic_questions"], len(unanswered)))
+    if not mimics and not unanswered and crit.met is not False:
         parts.append(words["no_mimic"])
-    state = words["states"][{True: "met", False: "not_met", None: "undetermined"}[crit.met]]
-    summary = " ".join([words["line"].format(state=state)] + [capital(part) + "." for part in parts])
+    summary = words["line"].format(parts="; ".join(parts))
 
-    items = []
-    for number, (key, field) in enumerate(fields.items(), 1):
-        value = crit.items[key]
-        items.append((f"{number}. {capital(label(field))}", {True: "yes", False: "no"}.get(value) or said(field)))
+    rows = []
+    for item in crit.criteria_1_4:
+        why = given(item)
+        if item.status == "not_applicable":  # an answer given anyway is shown, not counted
+            also = "" if item.answer is None else why if item.answer == "unknown" else f"{words['answered']} {why}"
+            why = "; ".join(filter(None, [words["no_urge"], also]))
+        rows.append((f"{item.number}. {capital(label(item.field))}", f"{states[item.status]} ({why})"))
+    fifth = []
     if mimics:
-        fifth = words["mimics_reported"].format(mimics=", ".join(mimics))
-    elif unanswered5:
-        fifth = words["not_known"].format(fields=", ".join(how(field) for field in unanswered5))
-    else:
-        fifth = "yes" if crit.items.get("5_no_mimic_reported") else words["not_answered"]
-    items.append((f"{len(items) + 1}. {capital(words['no_mimic'])}", fifth))
-    return summary, items, crit.note
+        fifth.append(words["mimics_row"].format(mimics=", ".join(mimics)))
+    if unanswered:
+        fifth.append(words["mimic_questions_row"].format(fields=", ".join(label(field) for field in unanswered)))
+    rows.append((f"5. {capital(words['fifth'])}", "; ".join(fifth) or words["no_mimic_row"]))
+    return summary, rows, crit.note
+
+
+def _numbers(numbers: list[int], and_word: str) -> str:
+    """[2, 3, 4] -> 2-4; [1, 2, 4] -> 1, 2 and 4; [3] -> 3."""
+    if len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}-{numbers[-1]}"
+    text = [str(n) for n in numbers]
+    return text[0] if len(text) == 1 else f"{', '.join(text[:-1])} {and_word} {text[-1]}"
+
+
+def _count(template: dict[str, str], count: int) -> str:
+    """A template's `one` or `many` form, with the count filled in."""
+    return template["one" if count == 1 else "many"].replace("{count}", str(count))
+
+
+def _lower(title: str) -> str:
+    """A title inside a sentence: Nocturnal leg cramps -> nocturnal leg cramps (PLMD stays)."""
+    return title if title[1:2].isupper() else title[:1].lower() + title[1:]

@@ -74,13 +74,13 @@ def to_markdown(report: Report) -> str:
             out += [f"#### {_md(entry.title)}", ""]
             out += [f"- **{name}:** {_md(value)}" for _, name, value in entry.parts] + [""]
     if layout.criteria_items:
-        out += [f"## {_md(layout.criteria_heading)}", "", *_table(("Criterion", "Answer"), layout.criteria_items)]
+        out += [f"## {_md(layout.criteria_heading)}", "", *_table(layout.criteria_columns, layout.criteria_items)]
         out += [_md(layout.criteria_note or ""), ""]
     if layout.answers:
         out += [f"## {layout.sections['answers']}", "", *_table(("Question", "Answer"), layout.answers)]
     if layout.references:
         out += [f"## {layout.sections['references']}", ""]
-        out += [f"{ref.number}. {_md(ref.citation)} ({_md(ref.status)})" for ref in layout.references] + [""]
+        out += [f"{ref.number}. {_md(ref.citation)} ({_md(ref.described)})" for ref in layout.references] + [""]
     out += [f"> {_md(layout.disclaimer)}", ""]
     return printable("\n".join(out))
 

@@ -81,7 +81,7 @@ def details(layout: Layout) -> list[RenderableType]:
     if layout.answers:
         out += [_text(layout.sections["answers"], "bold"), _grid(layout.answers, label_style=""), Text()]
     if layout.references:
-        rows = [(cite([ref.number]), f"{ref.citation} ({ref.status})") for ref in layout.references]
+        rows = [(cite([ref.number]), f"{ref.citation} ({ref.described})") for ref in layout.references]
         out += [_text(layout.sections["references"], "bold"), _grid(rows, label_style="dim"), Text()]
     out += [_text(layout.disclaimer, "italic"), _text(layout.versions, "dim")]
     return out
