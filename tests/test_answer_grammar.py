@@ -169,7 +169,8 @@ def spellings(draw, question) -> str:
 
 # Earlier answers under which each question is asked (ask checks an answer only where it applies).
 CONTEXTS = [{}, {"urge_to_move": True}, {"age_years": 30, "sex": "female", "pregnant": True},
-            {"age_years": 30, "sex": "female", "pregnant": False}, {"medications": ["ropinirole"]}]
+            {"age_years": 30, "sex": "female", "pregnant": False}, {"medications": ["ropinirole"]},
+            {"kidney_disease": "transplant"}]
 
 
 def _context(question) -> dict:

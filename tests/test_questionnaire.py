@@ -121,6 +121,9 @@ def test_trimester_only_when_pregnant_and_postpartum_only_when_not():
         assert "pregnancy_trimester" not in ids and "weeks_postpartum" in ids
 
 
+URGE_FOLLOW_UPS = ("worse_at_rest", "relieved_by_movement", "worse_evening_night")
+
+
 def test_symptom_course_only_when_urge_yes_and_mimics_once_urge_is_answered():
     mimics = [q.id for q in Q.questions if q.section == "mimics"]
     assert len(mimics) == 13
@@ -129,9 +132,24 @@ def test_symptom_course_only_when_urge_yes_and_mimics_once_urge_is_answered():
         ids = asked({"age_years": 40, "sex": "male", "urge_to_move": urge})
         assert ("symptom_days_per_week" in ids) is course and ("onset_age_years" in ids) is course
         assert all((m in ids) is mimic for m in mimics), urge
+        # criteria 2-4 ask about the urge: not after "no", still after yes, unsure or no answer
+        assert all((f in ids) is (urge is not False) for f in URGE_FOLLOW_UPS), urge
+        assert "family_history_rls" in ids
     # mimic questions come after every symptom question
     symptoms = [i for i, q in enumerate(Q.questions) if q.section == "symptoms"]
     assert min(Q.index[m] for m in mimics) > max(symptoms)
+
+
+def test_no_urge_to_move_skips_the_urge_follow_ups_and_drops_earlier_answers_to_them():
+    # a woman of 58 with cramps at night but no urge to move, answering as she would
+    given = walk({"age_years": "58", "sex": "female", "urge_to_move": "no", "cramps_hard_knotted_muscle": "yes",
+                  "worse_at_rest": "yes", "symptom_days_per_week": "3", "medications": "none"})
+    assert given["urge_to_move"] is False and given["cramps_hard_knotted_muscle"] is True
+    assert not set(given) & {*URGE_FOLLOW_UPS, "symptom_days_per_week", "onset_age_years"}
+    # answers given before she changed "yes" to "no" are dropped, as she would not be asked them
+    kept = Q.effective({"age_years": 58, "sex": "female", "urge_to_move": False, "worse_at_rest": True,
+                        "relieved_by_movement": "unsure", "worse_evening_night": True})
+    assert not set(kept) & set(URGE_FOLLOW_UPS)
 
 
 @pytest.mark.parametrize("medications, dopaminergic, new_drug", [
@@ -266,6 +284,7 @@ def question_counts() -> dict[str, int]:
         "woman 32, pregnant, two medicines": len(walk({**woman, "pregnant": "yes", "pregnancy_trimester": "3",
                                                        "medications": "sertraline, ondansetron"})),
         "no urge to move, no medicines": len(walk({**ADULT, "urge_to_move": "no"})),
+        "man with a kidney transplant": len(walk({**ADULT, "kidney_disease": "transplant"})),
     }
 
 
@@ -273,8 +292,9 @@ def test_typical_question_counts():
     counts = question_counts()
     base = counts["man, no medicines"]
     assert counts["man, two medicines"] == base + 1            # started_after_new_drug
-    assert counts["man, on a dopamine agonist"] == base + 2    # and dopaminergic_worsening
+    assert counts["man, on a dopamine agonist"] == base + 3    # dopaminergic_worsening, impulse control
     assert counts["woman 32, not pregnant, no medicines"] == base + 2  # pregnant, weeks_postpartum
     assert counts["woman 32, pregnant, no medicines"] == base + 2      # pregnant, trimester
-    assert counts["no urge to move, no medicines"] == base - 2         # no course questions
+    assert counts["no urge to move, no medicines"] == base - 5         # no criteria 2-4, no course
+    assert counts["man with a kidney transplant"] == base + 1          # eGFR
     assert base < len(Q.questions)

@@ -118,3 +118,39 @@ def test_a_malformed_registry_file_is_named_not_a_crash(folder, name, text, expe
         load_rulebook(folder)
     assert any(p.startswith(expected) for p in exc.value.problems), exc.value.problems[:3]
     assert all("\n" not in p for p in exc.value.problems)  # one line per problem
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"advice": "Ferritin {ferritin_ng_ml} ng/mL is low."}, None),
+    ({"advice": "TSAT {tsat_percent}% is low, see a clinician."},
+     "advice: {tsat_percent} may be unanswered when this advice applies"),
+    ({"advice": "Shoe size {shoe_size} does not matter here."}, "advice: {shoe_size} is not an answer"),
+    ({"advice": [{"when": {"tsat_percent": {"present": True}}, "text": "TSAT {tsat_percent}% is known."},
+                 {"text": "TSAT was not given; measure it."}]}, None),
+    ({"advice": [{"text": "A default that comes first."}, {"text": "And a second default."}]},
+     "advice[0]: only the last advice variant may omit 'when'"),
+    ({"advice": [{"when": {"taking_iron": True}, "text": "Already taking iron, review."}]},
+     "advice[0]: the last advice variant is the default and takes no 'when'"),
+    ({"advice": [{"when": {"shoe_size": {"gt": 40}}, "text": "Big feet, no advice."},
+                 {"text": "The default advice here."}]}, "condition on unknown field 'shoe_size'"),
+    ({"when": {"use": "no_such_definition"}}, "unknown named condition 'no_such_definition'"),
+    ({"when": {"all": [{"use": "anaemia"}, {"ferritin_ng_ml": {"le": 75}}]}}, None),
+])
+def test_advice_and_named_conditions_are_checked(folder, changes, expected):
+    write_rule(folder, **changes)
+    if expected is None:
+        assert "TEST-001" in {rule.id for rule in load_rulebook(folder).rules}
+    else:
+        found = problems(folder)
+        assert any(p.startswith("zz_test.yaml: rule TEST-001") and expected in p for p in found), found
+
+
+def test_a_definition_is_checked_like_a_rule_condition(folder):
+    data = yaml.safe_load((folder / "definitions.yaml").read_text())
+    data["definitions"].append({"id": "big_feet", "title": "Big feet", "when": {"shoe_size": {"gt": 44}},
+                                "why": "Because the test says so.", "sources": ["no-such-source"],
+                                "examples": {"fires": [{"age_years": 30}], "silent": [{"age_years": 31}]}})
+    (folder / "definitions.yaml").write_text(yaml.safe_dump(data))
+    found = problems(folder)
+    assert "definitions.yaml: definition big_feet: unknown source id 'no-such-source'" in found
+    assert "definitions.yaml: definition big_feet: condition on unknown field 'shoe_size'" in found

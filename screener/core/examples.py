@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from . import conditions as C
+from .facts import build_facts
 from .intake import parse_intake
 from .rulebook import Rulebook
 from .screening import Screener
@@ -39,15 +41,37 @@ def check_example(example: Example, screeners: list[Screener]) -> list[str]:
         return [f"{example.test_id}: example is not a valid intake: {'; '.join(map(str, parsed.errors))}"]
     problems = []
     for screener in screeners:
-        [(_, fired)] = screener.fired([parsed.intake])
+        [(factset, fired)] = screener.fired([parsed.intake])
         if (example.rule_id in fired) != (example.expect == "fires"):
             verb = "does not fire" if example.expect == "fires" else "fires"
             problems.append(f"{example.test_id}: rule {verb} on its example ({screener.engine.name} engine)")
+        elif example.rule_id in fired:
+            [finding] = screener.findings(factset, {example.rule_id})
+            if "{" in finding.advice or "None" in finding.advice:
+                problems.append(f"{example.test_id}: advice not filled in: {finding.advice!r}")
     return problems
 
 
+def check_definitions(rulebook: Rulebook) -> tuple[int, list[str]]:
+    """Every named condition's examples: it must hold on `fires` and not on `silent`."""
+    count, problems = 0, []
+    for definition in rulebook.definitions.values():
+        for expect in ("fires", "silent"):
+            for index, answers in enumerate(getattr(definition.examples, expect)):
+                count += 1
+                where = f"definition {definition.id}-{expect}-{index + 1}"
+                parsed = parse_intake(answers)
+                if parsed.intake is None:
+                    problems.append(f"{where}: example is not a valid intake: {'; '.join(map(str, parsed.errors))}")
+                    continue
+                facts = build_facts(parsed.intake, rulebook.lexicon).facts
+                if C.evaluate(definition._condition, facts) != (expect == "fires"):
+                    problems.append(f"{where}: {'does not hold' if expect == 'fires' else 'holds'} on its example")
+    return count, problems
+
+
 def check_all(rulebook: Rulebook) -> tuple[int, list[str]]:
-    """Run every example in both engines; returns (examples run, problems)."""
+    """Run every example in both engines, and the named conditions' examples; (examples run, problems)."""
     screeners = [Screener(rulebook, "durable"), Screener(rulebook, "reference")]
     try:
         all_examples = list(examples(rulebook))
@@ -55,4 +79,5 @@ def check_all(rulebook: Rulebook) -> tuple[int, list[str]]:
     finally:
         for screener in screeners:
             screener.close()
-    return len(all_examples), problems
+    count, more = check_definitions(rulebook)
+    return len(all_examples) + count, problems + more

@@ -48,23 +48,17 @@ def build_facts(intake: Intake, lexicon: Lexicon) -> FactSet:
         result.bmi_derived = True
     meds = intake.medications
     if meds is not None:
-        facts["medication_count"] = len(meds)
-        for text in meds:
-            match = lexicon.match(text)
-            if not match.recognised:
-                result.unrecognised.append(text)
+        matches = [match for match in map(lexicon.match, meds) if match.current]  # "stopped X" is not taken
+        facts["medication_count"] = len(matches)
+        for match in matches:
+            if not match.recognised:  # unknown, or a known name with unknown words ("Advil Allergy Sinus")
+                result.unrecognised.append(match.text)
             for cls in match.classes:
-                result.class_items.setdefault(cls, []).append(_shown(text, lexicon.carriers(match, cls)))
+                result.class_items.setdefault(cls, []).append(lexicon.shown(match, cls))
         facts["unrecognised_medication_count"] = len(result.unrecognised)
         if result.class_items:
             facts["medication_classes"] = sorted(result.class_items)
     return result
-
-
-def _shown(text: str, drugs: list[str]) -> str:
-    """The answer as given, plus the generic name when the answer is a brand or combination."""
-    hidden = [drug for drug in drugs if drug not in text.lower()]
-    return f"{text} ({', '.join(hidden)})" if hidden else text
 
 
 def describer(factset: FactSet, lexicon: Lexicon) -> Callable[[str, Any, Any, "str | None"], str]:
@@ -77,19 +71,27 @@ def describer(factset: FactSet, lexicon: Lexicon) -> Callable[[str, Any, Any, "s
             label = lexicon.classes[item].label if item in lexicon.classes else item
             return f"medications include {label}: {', '.join(items)}" if items else f"no medication listed is {label}"
         if name == "unrecognised_medication_count" and value:
-            return f"medications not recognised: {', '.join(repr(t) for t in factset.unrecognised)}"
+            return f"medications not recognised: {', '.join(map(lexicon.unrecognised_text, factset.unrecognised))}"
         if value is None:
             how = "answered unknown" if name in factset.unknown else "not answered"
             return f"{spec.title}: {how}"
-        if spec.kind == "yesno":
-            return f"{spec.title}: {'yes' if value else 'no'}"
-        if spec.kind == "choice":  # by its label, as the questionnaire shows it
-            return f"{spec.title}: {dict(zip(spec.choices, spec.labels)).get(value, value)}"
-        if isinstance(value, float):
-            value = int(value) if value.is_integer() else round(value, 1)
+        if spec.kind in ("yesno", "choice"):
+            return f"{spec.title}: {value_text(name, value)}"
         unit = f" {spec.unit}" if spec.unit else ""
         if name == "bmi" and factset.bmi_derived:
             unit += " (from height and weight)"
-        return f"{spec.title} {value}{unit}" + (f" {test}" if test else "")
+        return f"{spec.title} {value_text(name, value)}{unit}" + (f" {test}" if test else "")
 
     return describe
+
+
+def value_text(name: str, value: Any) -> str:
+    """One answer as words: yes/no, a choice by its label, a number to one decimal at most."""
+    spec = FACT_FIELDS[name]
+    if spec.kind == "yesno":
+        return "yes" if value else "no"
+    if spec.kind == "choice":  # by its label, as the questionnaire shows it
+        return str(dict(zip(spec.choices, spec.labels)).get(value, value))
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else round(value, 1)
+    return str(value)

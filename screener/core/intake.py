@@ -28,7 +28,8 @@ NO = frozenset({"no", "n", "false", "0"})
 UNKNOWN = frozenset({"unsure", "unknown"})
 # A list answer made only of these (case and spacing aside) is an empty list: "taking none".
 NONE_WORDS = frozenset({"none", "nil", "nothing", "no", "no medicines", "no medications", "no medicine",
-                        "no medication"})
+                        "no medication", "no meds", "no med", "no drugs", "n/a", "not applicable",
+                        "none taken", "not taking any", "no regular medicines", "no regular medications"})
 
 # Units accepted inside a number cell, per field, as a factor to the canonical unit.
 # Ferritin: ng/mL = µg/L; pmol/L ÷ 2.247. Haemoglobin: g/L ÷ 10 (intake.md).
@@ -99,6 +100,7 @@ class Intake(BaseModel):
     kidney_disease: Literal["none", "ckd", "dialysis", "transplant"] | None = _f(
         "kidney disease", labels=("No kidney disease", "Chronic kidney disease, not on dialysis", "On dialysis",
                                   "Kidney transplant"))
+    egfr_ml_min: float | None = _f("eGFR", unit="mL/min/1.73 m²", ge=0, le=200)
     diabetes: YesNo = _f("diabetes")
     peripheral_neuropathy: YesNo = _f("peripheral neuropathy")
     parkinsons_disease: YesNo = _f("Parkinson's disease")
@@ -111,6 +113,7 @@ class Intake(BaseModel):
     medications: list[str] | None = _f("medications")
     opioid_recently_stopped: YesNo = _f("opioid recently stopped")
     dopaminergic_worsening: YesNo = _f("worsening on a dopaminergic drug")
+    impulse_control_symptoms: YesNo = _f("new urges hard to control (gambling, shopping, eating, sex)")
     caffeine_drinks_per_day: float | None = _f("caffeinated drinks per day", unit="drinks/day", ge=0, le=50)
     alcohol_drinks_per_week: float | None = _f("alcoholic drinks per week", unit="drinks/week", ge=0, le=200)
     smoker: YesNo = _f("smoker")

@@ -221,7 +221,7 @@ def _unrecognised(qid: str, names: list[str]) -> list[Problem]:
     unknown = [n for n, name in enumerate(names, 1) if not lexicon.match(name).recognised]
     if not unknown:
         return []
-    listed = ", ".join(repr(names[n - 1]) for n in unknown)
+    listed = ", ".join(lexicon.unrecognised_text(names[n - 1]) for n in unknown)
     where = "the only one" if len(names) == 1 else f"number {', '.join(map(str, unknown))} of {len(names)}"
     advice = "check the spelling or give the generic name"
     return [Problem(qid, f"not recognised as a medicine name: {listed}; {advice}",

@@ -3,11 +3,15 @@
 - `rulebook.yaml`: the version and the vocabulary of finding codes per kind;
 - `sources.yaml`: the source registry (full citations);
 - `medications.yaml`: the medication lexicon;
+- `definitions.yaml`: named conditions (anaemia, adult...) that rules reuse as `{use: name}`;
 - every other `*.yaml`: a rule file with a top-level `rules:` list.
 
 The loader refuses, naming the file and the rule: a rule without sources or with an unknown
-source id, a condition on a field the facts do not have (or with a value of the wrong type), a
-duplicate rule id, a code outside the vocabulary, and a kind that does not match its code.
+source id, a rule (named condition, medication class) whose sources are all of the weakest
+kinds (consumer page, forum, AI summary, unknown author or journal: `WEAK_SOURCE_KINDS`), a
+condition on a field the facts do not have (or with a value of the wrong type), a duplicate
+rule id, a code outside the vocabulary, a kind that does not match its code, and advice that
+names an answer which may be unanswered when the advice applies.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ import yaml
 from pydantic import ValidationError
 
 from . import conditions as C
+from .advice import compile_advice
 from .facts import FACT_FIELDS
 from .intake import FieldSpec
 from .lexicon import Lexicon
-from .models import RuleSpec, Source
+from .models import WEAK_SOURCE_KINDS, Definition, RuleSpec, Source
 from .paths import rules_dir
 
-REGISTRY_FILES = ("rulebook.yaml", "sources.yaml", "medications.yaml")
+REGISTRY_FILES = ("rulebook.yaml", "sources.yaml", "medications.yaml", "definitions.yaml")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 
 
@@ -48,6 +53,7 @@ class Rulebook:
     rules: list[RuleSpec]
     lexicon: Lexicon
     codes: dict[str, str] = field(default_factory=dict)  # code -> kind
+    definitions: dict[str, Definition] = field(default_factory=dict)
 
     @property
     def stamp(self) -> dict[str, str]:
@@ -82,6 +88,8 @@ def load_rulebook(folder: Path | None = None) -> Rulebook:
     codes = _load_codes(meta, problems)
     sources = _load_sources(folder / "sources.yaml", problems)
     lexicon = _load_lexicon(folder / "medications.yaml", sources, problems)
+    definitions = _load_definitions(folder / "definitions.yaml", sources, lexicon, problems)
+    named = {name: d._condition for name, d in definitions.items()}
 
     rules: list[RuleSpec] = []
     seen: dict[str, str] = {}
@@ -94,7 +102,7 @@ def load_rulebook(folder: Path | None = None) -> Rulebook:
             problems.append(f"{path.name}: expected a top-level 'rules:' list")
             continue
         for index, raw in enumerate(data["rules"]):
-            rule = _load_rule(path.name, index, raw, codes, sources, lexicon, problems)
+            rule = _load_rule(path.name, index, raw, codes, sources, lexicon, named, problems)
             if rule is None:
                 continue
             if rule.id in seen:
@@ -107,7 +115,7 @@ def load_rulebook(folder: Path | None = None) -> Rulebook:
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.yaml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return Rulebook(str(meta.get("version", "0")), digest.hexdigest(), sources, rules, lexicon, codes)
+    return Rulebook(str(meta.get("version", "0")), digest.hexdigest(), sources, rules, lexicon, codes, definitions)
 
 
 @cache
@@ -159,11 +167,55 @@ def _load_lexicon(path: Path, sources: dict[str, Source], problems: list[str]) -
         for sid in cls.sources:
             if sid not in sources:
                 problems.append(f"{path.name}: class {cls.id}: unknown source id {sid!r}")
+        problems.extend(f"{path.name}: class {cls.id}: {msg}" for msg in weak_sources(cls.sources, sources))
     return lexicon
 
 
+def weak_sources(ids: list[str] | tuple[str, ...], sources: dict[str, Source]) -> list[str]:
+    """A problem when every one of these (known) sources is of a weakest kind, else none."""
+    known = [sources[sid] for sid in ids if sid in sources]
+    if not known or len(known) < len(ids) or not all(source.weak for source in known):
+        return []
+    cited = ", ".join(f"{source.id} ({source.kind})" for source in known)
+    return [f"rests only on the weakest kinds of source ({cited}): cite a guideline or primary study "
+            f"instead (add it to rules/sources.yaml first), or drop it; the weakest kinds are "
+            f"{', '.join(sorted(WEAK_SOURCE_KINDS))}"]
+
+
+def _load_definitions(path: Path, sources: dict[str, Source], lexicon: Lexicon,
+                      problems: list[str]) -> dict[str, Definition]:
+    """Named conditions, in file order: each may use the ones above it."""
+    if not path.exists():
+        return {}
+    data = _read_mapping(path, problems)
+    out: dict[str, Definition] = {}
+    for index, raw in enumerate(data.get("definitions") or []):
+        ident = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+        where = f"{path.name}: definition {ident}"
+        try:
+            definition = Definition.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(f"{where}: {_pyd(err)}" for err in exc.errors())
+            continue
+        before = len(problems)
+        problems.extend(f"{where}: unknown source id {sid!r}" for sid in definition.sources if sid not in sources)
+        problems.extend(f"{where}: {msg}" for msg in weak_sources(definition.sources, sources))
+        if definition.id in out:
+            problems.append(f"{where}: duplicate id")
+        try:
+            condition = C.parse(definition.when, "when", {k: v._condition for k, v in out.items()})
+        except C.ConditionError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        problems.extend(f"{where}: {msg}" for msg in check_condition(condition, lexicon))
+        if len(problems) == before:
+            definition._condition = condition
+            out[definition.id] = definition
+    return out
+
+
 def _load_rule(file: str, index: int, raw: Any, codes: dict[str, str], sources: dict[str, Source],
-               lexicon: Lexicon, problems: list[str]) -> RuleSpec | None:
+               lexicon: Lexicon, named: dict[str, C.Condition], problems: list[str]) -> RuleSpec | None:
     ident = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
     where = f"{file}: rule {ident}"
     try:
@@ -179,8 +231,9 @@ def _load_rule(file: str, index: int, raw: Any, codes: dict[str, str], sources: 
     for sid in rule.sources:
         if sid not in sources:
             problems.append(f"{where}: unknown source id {sid!r}")
+    problems.extend(f"{where}: {msg}" for msg in weak_sources(rule.sources, sources))
     try:
-        condition = C.parse(rule.when)
+        condition = C.parse(rule.when, "when", named)
     except C.ConditionError as exc:
         problems.append(f"{where}: {exc}")
         return None
@@ -188,6 +241,15 @@ def _load_rule(file: str, index: int, raw: Any, codes: dict[str, str], sources: 
     if len(problems) > before:
         return None
     rule._condition = condition
+    found: list[str] = []
+    wordings = compile_advice(rule, named, found)
+    for wording in wordings:
+        if wording.condition is not None:
+            found.extend(check_condition(wording.condition, lexicon))
+    problems.extend(f"{where}: {msg}" for msg in found)
+    if found:
+        return None
+    rule._wordings = wordings
     return rule
 
 

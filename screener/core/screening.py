@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any, Literal, Sequence
 
 from . import conditions as C
+from .advice import render as render_advice
 from .engine import DurableEngine, Engine, ReferenceEngine
 from .facts import FactSet, build_facts, describer
 from .intake import Intake, ParsedIntake
-from .models import KIND_ORDER, Criteria, Finding, Report
+from .models import KIND_ORDER, Criteria, Criterion, CriterionStatus, Finding, Report
 from .rulebook import Rulebook, default_rulebook
 
 EngineKind = Literal["durable", "reference"]
@@ -44,9 +45,9 @@ class Screener:
         self._separating = separating_fields(self.rulebook)
         sources = {sid: source.brief() for sid, source in self.rulebook.sources.items()}
         self._finding_parts = {
-            rule.id: (rule.condition, {
+            rule.id: (rule.condition, rule._wordings, {
                 "rule_id": rule.id, "code": rule.code, "kind": rule.kind, "title": rule.title, "why": rule.why,
-                "advice": rule.advice, "evidence": rule.evidence, "local_policy": rule.local_policy,
+                "evidence": rule.evidence, "local_policy": rule.local_policy,
                 "sources": [sources[sid] for sid in rule.sources]})
             for rule in self.rulebook.rules
         }
@@ -105,9 +106,9 @@ class Screener:
         describe = describer(factset, self.rulebook.lexicon)
         out = []
         for rule_id in fired:
-            condition, static = self._finding_parts[rule_id]
+            condition, wordings, static = self._finding_parts[rule_id]
             because = "; ".join(dict.fromkeys(C.explain(condition, factset.facts, describe)))
-            out.append(Finding(because=because, **static))
+            out.append(Finding(because=because, advice=render_advice(wordings, factset.facts), **static))
         out.sort(key=lambda f: (_KIND_RANK[f.kind], f.rule_id))
         return out
 
@@ -121,24 +122,36 @@ def separating_fields(rulebook: Rulebook) -> tuple[str, ...]:
 
 
 def criteria(intake: Intake, findings: Sequence[Finding], separating: Sequence[str] = ()) -> Criteria:
-    """IRLSSG criteria 1-4 from the four symptom answers, criterion 5 from the mimic findings.
+    """IRLSSG criteria 1-4 from the four symptom answers; criterion 5 left to a clinician.
 
-    `met` is false when an answer to criteria 1-4 is no or a mimic is reported; otherwise null
-    when an answer to criteria 1-4 or a mimic question in `separating` is missing (each listed
-    in `missing`; those answered unknown also in `unknown`), else true. A screen, not a
-    diagnosis: see CRITERIA_NOTE.
+    Each of criteria 1-4 is met (yes), not met (no) or unknown (not answered or answered unsure),
+    with its decisive answer; criteria 2-4 ask about the urge, so once criterion 1 is not met they
+    are not applicable. `met` is over criteria 1-4 only: false when one is not met, else null when
+    one is unknown, else true. Criterion 5 lists the mimics reported, for a clinician to exclude,
+    and (while criteria 1-4 may still be met) the mimic questions in `separating` left unanswered.
+    A screen, not a diagnosis: see CRITERIA_NOTE.
     """
     answers = intake.__dict__
-    items: dict[str, bool | None] = {name: answers[field] for name, field in CRITERIA.items()}
-    mimics = sorted({f.code for f in findings if f.kind == "mimic"})
-    unanswered_mimic_questions = [field for field in separating if answers[field] is None]
-    items["5_no_mimic_reported"] = False if mimics else (None if unanswered_mimic_questions else True)
-    missing = [field for field in CRITERIA.values() if answers[field] is None]
-    met: bool | None
-    if any(value is False for value in items.values()):
-        met = False
-    else:
-        missing += unanswered_mimic_questions
-        met = None if missing else True
-    unknown = [field for field in missing if field in intake.unknown_fields]
-    return Criteria(met=met, items=items, missing=missing, unknown=unknown, mimics=mimics, note=CRITERIA_NOTE)
+    unsure = intake.unknown_fields
+    no_urge = answers["urge_to_move"] is False
+    each = []
+    for number, field in enumerate(CRITERIA.values(), 1):
+        value = answers[field]
+        status: CriterionStatus
+        if number > 1 and no_urge:
+            status = "not_applicable"
+        elif value is None:
+            status = "unknown"
+        else:
+            status = "met" if value else "not_met"
+        answer = "unknown" if value is None and field in unsure else value
+        each.append(Criterion(number=number, field=field, status=status, answer=answer))
+    statuses = {c.status for c in each}
+    met = False if "not_met" in statuses else (None if "unknown" in statuses else True)
+    missing = [c.field for c in each if c.status == "unknown"]
+    return Criteria(
+        met=met, criteria_1_4=each, items={name: answers[field] for name, field in CRITERIA.items()},
+        missing=missing, unknown=[field for field in missing if field in unsure],
+        mimics=sorted({f.code for f in findings if f.kind == "mimic"}),
+        mimic_questions_unanswered=[] if met is False else [field for field in separating if answers[field] is None],
+        note=CRITERIA_NOTE)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import orjson
 
 from ..core.conditions import to_words
 from ..core.facts import FACT_FIELDS
 from ..core.models import KIND_ORDER, RuleSpec
+from .layout import source_words
 from .render import DISCLAIMER, HEADINGS
 from ..core.rulebook import Rulebook
 
@@ -18,12 +21,50 @@ def _title(field: str) -> str:
 
 
 def condition_words(rule: RuleSpec, rulebook: Rulebook) -> str:
+    return to_words(rule.condition, _title, _item(rulebook))
+
+
+def advice_lines(rule: RuleSpec, rulebook: Rulebook) -> list[str]:
+    """The advice, one line per variant: "When ...: text" (braces name the person's answers)."""
+    if isinstance(rule.advice, str):
+        return [f"- **Advice:** {rule.advice}"]
+    out = ["- **Advice** (the first that applies):"]
+    for wording in rule._wordings:
+        when = "Otherwise" if wording.condition is None else f"When {to_words(wording.condition, _title, _item(rulebook))}"
+        out.append(f"  - {when}: {wording.text}")
+    return out
+
+
+def _item(rulebook: Rulebook) -> Callable[[str], str]:
     classes = rulebook.lexicon.classes
+    return lambda cls: f"{classes[cls].label} (`{cls}`)" if cls in classes else cls
 
-    def item(cls: str) -> str:
-        return f"{classes[cls].label} (`{cls}`)" if cls in classes else cls
 
-    return to_words(rule.condition, _title, item)
+def definitions_markdown(rulebook: Rulebook) -> list[str]:
+    """The named conditions rules reuse, with their sources."""
+    if not rulebook.definitions:
+        return []
+    out = ["## Named conditions", "", "Rules use these by name (`use: name` in a rule file).", ""]
+    for definition in rulebook.definitions.values():
+        out += [f"### `{definition.id}`: {definition.title}", "",
+                f"- **Holds when:** {to_words(definition._condition, _title, _item(rulebook))}",
+                f"- **Why:** {definition.why}"]
+        if definition.local_policy:
+            out.append(f"- **Local policy:** {definition.local_policy}")
+        out.append("- **Sources:**")
+        out += source_lines(definition.sources, rulebook)
+        out.append("")
+    return out
+
+
+def source_lines(ids: list[str], rulebook: Rulebook) -> list[str]:
+    """One Markdown line per source: id, full citation, kind and verification (never the note)."""
+    out = []
+    for sid in ids:
+        source = rulebook.sources[sid]
+        status, kind = source_words(source.brief())
+        out.append(f"  - `{sid}`: {source.full_citation()} ({kind}; {status})")
+    return out
 
 
 def _ordered(rulebook: Rulebook) -> list[RuleSpec]:
@@ -67,13 +108,14 @@ def to_markdown(rulebook: Rulebook) -> str:
                     f"- **Fires when:** {condition_words(rule, rulebook)}",
                     f"- **Evidence:** {rule.evidence}",
                     f"- **Why:** {rule.why}",
-                    f"- **Advice:** {rule.advice}"]
+                    *advice_lines(rule, rulebook)]
             if rule.local_policy:
                 out.append(f"- **Local policy:** {rule.local_policy}")
             out.append("- **Sources:**")
-            out += [f"  - `{sid}`: {rulebook.sources[sid].full_citation()}" for sid in rule.sources]
+            out += source_lines(rule.sources, rulebook)
             out.append(f"- **Examples:** {len(rule.examples.fires)} that fire, {len(rule.examples.silent)} that must not")
             out.append("")
+    out += definitions_markdown(rulebook)
     return "\n".join(out)
 
 
