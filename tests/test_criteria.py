@@ -9,6 +9,7 @@ import json
 
 import pytest
 from helpers import invoke, typed_lines
+from test_questionnaire import walk
 
 from screener.core.intake import parse_intake
 from screener.core.questionnaire import default_questionnaire
@@ -37,15 +38,6 @@ UNSURE = {
     "respondent_id": "c-3", "age_years": "39", "sex": "female", "urge_to_move": "yes", "worse_at_rest": "yes",
     "relieved_by_movement": "unsure", "worse_evening_night": "yes", "pregnant": "no", "medications": "none",
 }
-
-
-def walk(typed: dict[str, str]) -> dict:
-    """The answers stored when a person answers the questionnaire in order (blank = skip)."""
-    given: dict = {}
-    while todo := [q for q in Q.applicable(given) if q.id not in given]:
-        question = todo[0]
-        given = Q.effective({**given, question.id: Q.check(question, typed.get(question.id, ""), given).value})
-    return given
 
 
 def others_no(answers: dict[str, str]) -> dict[str, str]:

@@ -14,6 +14,8 @@ from typing import get_args
 import pytest
 import yaml
 
+from test_rulebook_loader import GOOD_RULE
+
 from screener.core.intake import parse_intake
 from screener.core.models import WEAK_SOURCE_KINDS, SourceKind
 from screener.core.paths import rules_dir, schemas_dir
@@ -26,18 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 RULEBOOK = default_rulebook()
 
-GOOD_RULE = {
-    "id": "TEST-001",
-    "code": "iron_deficiency",
-    "kind": "contributor",
-    "title": "A test rule",
-    "when": {"ferritin_ng_ml": {"le": 75}},
-    "why": "Because the test says so, at length.",
-    "advice": "Nothing to do; this is a test.",
-    "evidence": "strong",
-    "sources": ["aasm-2025"],
-    "examples": {"fires": [{"ferritin_ng_ml": 10}], "silent": [{"ferritin_ng_ml": 100}]},
-}
 WEAK_SOURCE = {"id": "test-forum-post", "citation": "A forum post about restless legs.", "verified": "U",
                "kind": "forum"}
 

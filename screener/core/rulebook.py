@@ -20,10 +20,10 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import conditions as C
 from .advice import compile_advice
@@ -33,6 +33,7 @@ from .lexicon import Lexicon
 from .models import WEAK_SOURCE_KINDS, Definition, RuleSpec, Source
 from .paths import rules_dir
 
+_M = TypeVar("_M", bound=BaseModel)
 REGISTRY_FILES = ("rulebook.yaml", "sources.yaml", "medications.yaml", "definitions.yaml")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 
@@ -137,11 +138,8 @@ def _load_sources(path: Path, problems: list[str]) -> dict[str, Source]:
     data = _read_mapping(path, problems)
     sources: dict[str, Source] = {}
     for index, raw in enumerate(data.get("sources") or []):
-        try:
-            source = Source.model_validate(raw)
-        except ValidationError as exc:
-            ident = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
-            problems.extend(f"{path.name}: source {ident}: {_pyd(err)}" for err in exc.errors())
+        source = _validated(Source, raw, f"{path.name}: source {_ident(raw, index)}", problems)
+        if source is None:
             continue
         if source.id in sources:
             problems.append(f"{path.name}: source {source.id}: duplicate id")
@@ -190,12 +188,9 @@ def _load_definitions(path: Path, sources: dict[str, Source], lexicon: Lexicon,
     data = _read_mapping(path, problems)
     out: dict[str, Definition] = {}
     for index, raw in enumerate(data.get("definitions") or []):
-        ident = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
-        where = f"{path.name}: definition {ident}"
-        try:
-            definition = Definition.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(f"{where}: {_pyd(err)}" for err in exc.errors())
+        where = f"{path.name}: definition {_ident(raw, index)}"
+        definition = _validated(Definition, raw, where, problems)
+        if definition is None:
             continue
         before = len(problems)
         problems.extend(f"{where}: unknown source id {sid!r}" for sid in definition.sources if sid not in sources)
@@ -216,12 +211,9 @@ def _load_definitions(path: Path, sources: dict[str, Source], lexicon: Lexicon,
 
 def _load_rule(file: str, index: int, raw: Any, codes: dict[str, str], sources: dict[str, Source],
                lexicon: Lexicon, named: dict[str, C.Condition], problems: list[str]) -> RuleSpec | None:
-    ident = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
-    where = f"{file}: rule {ident}"
-    try:
-        rule = RuleSpec.model_validate(raw)
-    except ValidationError as exc:
-        problems.extend(f"{where}: {_pyd(err)}" for err in exc.errors())
+    where = f"{file}: rule {_ident(raw, index)}"
+    rule = _validated(RuleSpec, raw, where, problems)
+    if rule is None:
         return None
     before = len(problems)
     if rule.code not in codes:
@@ -295,6 +287,20 @@ def _type_problem(spec: FieldSpec, op: str, value: Any) -> str | None:
     if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
         return f"outside the field's range ({spec.describe_range()})"
     return None
+
+
+def _ident(raw: Any, index: int) -> str:
+    """How an entry is named in a problem: its id, else its place in the file."""
+    return str(raw.get("id", f"#{index + 1}")) if isinstance(raw, dict) else f"#{index + 1}"
+
+
+def _validated(model: type[_M], raw: Any, where: str, problems: list[str]) -> _M | None:
+    """The entry as `model`, or None with each validation error added to `problems`."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(f"{where}: {_pyd(err)}" for err in exc.errors())
+        return None
 
 
 def _pyd(err: dict[str, Any]) -> str:
