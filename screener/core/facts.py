@@ -91,7 +91,7 @@ def value_text(name: str, value: Any) -> str:
     if spec.kind == "yesno":
         return "yes" if value else "no"
     if spec.kind == "choice":  # by its label, as the questionnaire shows it
-        return str(dict(zip(spec.choices, spec.labels)).get(value, value))
+        return spec.label_of(value)
     if isinstance(value, float):
         value = int(value) if value.is_integer() else round(value, 1)
     return str(value)

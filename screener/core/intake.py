@@ -201,6 +201,10 @@ class FieldSpec:
         unit = f" {self.unit}" if self.unit else ""
         return f"{_fmt(self.minimum)} to {_fmt(self.maximum)}{unit}"
 
+    def label_of(self, code: Any) -> str:
+        """A choice code as the questionnaire shows it (female -> Female); other values as text."""
+        return self.labels[self.choices.index(code)] if code in self.choices and self.labels else str(code)
+
 
 def _kind_of(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
     args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]

@@ -197,7 +197,7 @@ class Questionnaire:
 _FIELD_ID = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 
 
-def _plain(message: str) -> str:
+def titled(message: str) -> str:
     """A message with field ids (age_years) replaced by their titles (age)."""
     return _FIELD_ID.sub(lambda m: FIELDS[m[0]].title if m[0] in FIELDS else m[0], message)
 
@@ -205,9 +205,9 @@ def _plain(message: str) -> str:
 def _reason(qid: str, field: str, text: str) -> str:
     """A problem with `field` as said to the person answering question `qid` (a conflict names the other)."""
     if field == qid:
-        return _plain(text)
+        return titled(text)
     about = FIELDS[field].title if field in FIELDS else field
-    return f"it conflicts with the answer about {about}: {_plain(text)}; change that answer first"
+    return f"it conflicts with the answer about {about}: {titled(text)}; change that answer first"
 
 
 def _unrecognised(qid: str, names: list[str]) -> list[Problem]:

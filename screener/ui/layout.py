@@ -18,7 +18,6 @@ from the answers passes through `printable` here, so no format can carry a contr
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Iterable
@@ -28,9 +27,9 @@ import yaml
 from ..core.intake import FIELDS
 from ..core.models import KIND_ORDER, Criterion, Finding, Report
 from ..core.paths import templates_dir
+from ..core.questionnaire import titled
 from .safe_text import printable
 
-_FIELD_ID = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 
 
 @cache
@@ -117,7 +116,7 @@ def capital(text: str) -> str:
 
 def plain(text: str) -> str:
     """A message with its field ids replaced by their labels, without control characters."""
-    return _FIELD_ID.sub(lambda m: label(m[0]) if m[0] in FIELDS else m[0], printable(text))
+    return titled(printable(text))
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
@@ -159,7 +158,7 @@ def show_answer(field: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if spec.kind == "choice":
-        return dict(zip(spec.choices, spec.labels)).get(value, str(value))
+        return spec.label_of(value)
     if isinstance(value, list):
         return printable(", ".join(value)) if value else "none"
     if isinstance(value, float):
