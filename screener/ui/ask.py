@@ -30,7 +30,6 @@ from rich.text import Text
 
 from .cli_common import fail, load_rulebook_or_exit, read_json
 from ..core.questionnaire import AnswerError, Question, Questionnaire, default_questionnaire
-from .render import EXTENSIONS as REPORT_FORMATS  # noqa: F401 (the --report-out check)
 from .safe_text import printable
 
 PROGRESS_FORMAT = "screener-ask-progress"

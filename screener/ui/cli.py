@@ -104,10 +104,10 @@ def check() -> None:
 
 
 def _report_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from .ask import REPORT_FORMATS
+    from .render import EXTENSIONS
 
-    if value and Path(value).suffix.lower() not in REPORT_FORMATS:
-        raise click.BadParameter(f"the format follows the extension: use {', '.join(REPORT_FORMATS)}")
+    if value and Path(value).suffix.lower() not in EXTENSIONS:
+        raise click.BadParameter(f"the format follows the extension: use {', '.join(EXTENSIONS)}")
     return value
 
 
