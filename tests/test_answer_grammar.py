@@ -179,9 +179,14 @@ def _context(question) -> dict:
 
 def _same_meaning(question, text: str) -> None:
     """Whatever ask makes of `text`, score and batch make the same; but ask's own affordances (a
-    menu number, skip) and its policy for required questions (no blank, no unsure) are ask's."""
+    menu number, skip), its policy for required questions (no blank, no unsure) and its "unsure" only
+    where "don't know" is a coded answer (not on numbers, which are left blank instead) are ask's."""
     token = text.strip().lower()
     if token in question.menu or token == "skip" or (question.required and (not token or token in UNKNOWN)):
+        return
+    if token in UNKNOWN and question.spec.kind != "text" and not question.allows_unsure:
+        with pytest.raises(AnswerError, match="not accepted here"):
+            Q.check(question, text, _context(question))
         return
     context = _context(question)
     answers = {**context, question.id: text}

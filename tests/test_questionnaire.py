@@ -76,10 +76,56 @@ def _question(data, qid):
     (lambda d: _question(d, "pregnant").update(ask_when={"sex": "woman"}), "ask_when: sex eq 'woman'"),
     (lambda d: _question(d, "smoker").update(colour="red"), "question smoker: unknown key 'colour'"),
     (lambda d: _question(d, "smoker").pop("help"), "question smoker: needs a help"),
+    # the mapping onto FHIR and REDCap
+    (lambda d: d["sections"].append({"id": "smoker", "title": "Smoking"}), "section 'smoker' has the id of a question"),
+    (lambda d: _question(d, "muscle_tender_worse_with_use").pop("redcap"),
+     "REDCap name 'muscle_tender_worse_with_use' must match ^[a-z][a-z0-9_]{0,25}$"),
+    (lambda d: _question(d, "smoker").update(redcap="diabetes"), "REDCap name 'diabetes' is also that of"),
+    (lambda d: _question(d, "ferritin_ng_ml").update(dont_know=True), "only a yes/no or choice answer can be"),
+    (lambda d: _question(d, "respondent_id").pop("identifier"), "must be the record identifier"),
+    (lambda d: d.pop("url"), "needs a url"),
+    (lambda d: _question(d, "pregnant").update(ask_when={"any": [{"sex": "female"}, {"age_years": {"ne": 30}}]}),
+     "mixes all and any"),
+    (lambda d: _question(d, "pregnant").update(ask_when={"not": {"age_years": {"ge": 12}}}),
+     "cannot be a flat FHIR enableWhen"),
+    (lambda d: _question(d, "smoker").update(ask_when={"unrecognised_medication_count": {"gt": 0}}),
+     "neither an earlier question nor a derived fact"),
 ])
 def test_loader_refuses_a_questionnaire_that_disagrees_with_intake(tmp_path, change, expected):
     problems = _broken(tmp_path, change)
     assert any(expected in problem for problem in problems), problems
+
+
+def test_ids_redcap_names_and_units_map_onto_fhir_and_redcap():
+    import re
+
+    ids = [q.id for q in Q.questions] + list(Q.sections)
+    assert len(ids) == len(set(ids))  # one linkId namespace
+    names = [q.redcap for q in Q.questions]
+    assert len(names) == len(set(names)) and all(re.match(r"^[a-z][a-z0-9_]{0,25}$", n) for n in names)
+    assert Q["relieved_by_one_position_change"].redcap != "relieved_by_one_position_change"
+    assert Q.record_id.id == "respondent_id" and Q.questions[0] is Q.record_id and Q.record_id not in Q.items
+    assert {q.id: q.ucum for q in Q.questions if q.ucum}["symptom_days_per_week"] == "d/wk"
+    assert Q["ferritin_ng_ml"].loinc == ("2276-4", "20567-4") and Q.url.startswith("http") and Q.version
+
+
+def test_dont_know_is_a_coded_answer_on_yes_no_and_optional_choices_only():
+    for question in Q.questions:
+        coded = question.spec.kind in ("yesno", "choice") and not question.required
+        assert question.dont_know is (coded and not question.identifier), question.id
+        assert question.allows_unsure is question.dont_know
+
+
+def test_ne_in_skip_logic_is_false_when_unanswered_in_fhir_and_redcap_too(tmp_path):
+    data = yaml.safe_load(questionnaire_path().read_text(encoding="utf-8"))
+    _question(data, "smoker").update(ask_when={"kidney_disease": {"ne": "none"}})
+    path = tmp_path / "q.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    skip = load_questionnaire(path)["smoker"].skip
+    assert skip.behavior == "all"
+    assert [(t.operator, t.answer) for t in skip.tests] == [("exists", True), ("!=", "none"), ("!=", "UNK")]
+    assert skip.redcap == "([kidney_disease] <> '' and [kidney_disease] <> 'none' and [kidney_disease] <> 'UNK')"
+    assert [q.id for q in load_questionnaire(path).applicable({"age_years": 40}) if q.id == "smoker"] == []
 
 
 def test_check_command_fails_when_the_questionnaire_is_broken(tmp_path, monkeypatch):
@@ -169,7 +215,9 @@ def test_medication_follow_ups_follow_the_lexicon(medications, dopaminergic, new
 def test_bmi_only_when_height_and_weight_do_not_give_it():
     assert "bmi" not in asked({"height_cm": 170, "weight_kg": 70})
     assert "bmi" in asked({"height_cm": 170, "weight_kg": None})
-    assert "bmi" in asked({"height_cm": "unsure", "weight_kg": 70})
+    assert "bmi" in asked({"weight_kg": 70})
+    with pytest.raises(AnswerError, match="'unsure' is not accepted here"):  # a number has no coded "don't know"
+        Q.check(Q["height_cm"], "unsure", {})
 
 
 def test_changing_an_answer_drops_answers_that_no_longer_apply():

@@ -20,12 +20,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import conditions as C
 from .intake import FIELDS, UNKNOWN, FieldSpec, Intake, Problem, clean_value, parse_intake
 from .intake import AnswerError  # a rejected answer here is the Intake's: `reason` never quotes it
 from .paths import questionnaires_dir
+from .skiplogic import Skip
 
 DEFAULT = "rls_intake"
 UNSURE = "unsure"
@@ -39,8 +38,6 @@ DERIVED_FROM = {
     "unrecognised_medication_count": ("medications",),
     "bmi": ("height_cm", "weight_kg"),
 }
-_KEYS = {"id", "section", "type", "text", "help", "unit", "min", "max", "choices", "required", "ask_when"}
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class QuestionnaireError(Exception):
@@ -61,6 +58,12 @@ class Question:
     choices: tuple[tuple[str, str], ...] = ()  # (code, display)
     required: bool = False
     ask_when: C.Condition | None = None
+    redcap: str = ""              # the REDCap variable name (the id unless the file gives a shorter one)
+    dont_know: bool = False       # "don't know" is a coded answer (FHIR asked-unknown, REDCap UNK)
+    identifier: bool = False      # the record identifier: REDCap's first field, FHIR's identifier
+    loinc: tuple[str, ...] = ()   # LOINC codes: the first is exported, all are accepted
+    ucum: str | None = None       # the unit as a UCUM code
+    skip: Skip | None = None      # ask_when as FHIR enableWhen / FHIRPath and REDCap branching logic
 
     @property
     def menu(self) -> dict[str, str]:
@@ -69,7 +72,8 @@ class Question:
 
     @property
     def allows_unsure(self) -> bool:
-        return not self.required and self.spec.kind != "text"
+        """Whether "unsure" is an answer here: only where "don't know" is a coded answer."""
+        return self.dont_know and not self.required
 
     def hint(self) -> str:
         """What may be typed, e.g. "yes / no / unsure"."""
@@ -123,12 +127,24 @@ class Questionnaire:
     version: str
     sections: dict[str, str]
     questions: list[Question]
+    url: str = ""                                        # the FHIR canonical URL
+    codes: dict[str, Any] = field(default_factory=dict)  # questionnaires/codes.yaml (UCUM, LOINC, yes/no codings)
 
     def __post_init__(self) -> None:
         self.index = {q.id: i for i, q in enumerate(self.questions)}
 
     def __getitem__(self, qid: str) -> Question:
         return self.questions[self.index[qid]]
+
+    @property
+    def record_id(self) -> Question:
+        """The record identifier (first in the file; REDCap's record id, FHIR's identifier)."""
+        return next(q for q in self.questions if q.identifier)
+
+    @property
+    def items(self) -> list[Question]:
+        """The questions a form asks (all but the record identifier)."""
+        return [q for q in self.questions if not q.identifier]
 
     # -- skip logic ----------------------------------------------------------------------------
 
@@ -259,7 +275,7 @@ def _skip_facts(earlier: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Loading and checking the questionnaire file
+# Loading and checking the questionnaire file (questionnaire_load)
 
 def questionnaire_path(name: str = DEFAULT) -> Path:
     return questionnaires_dir() / f"{name}.yaml"
@@ -272,102 +288,6 @@ def default_questionnaire() -> Questionnaire:
 
 def load_questionnaire(path: Path) -> Questionnaire:
     """Load and check a questionnaire file; raises QuestionnaireError naming each problem."""
-    problems: list[str] = []
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
-    except (OSError, yaml.YAMLError) as exc:
-        raise QuestionnaireError([f"{path.name}: cannot be read as YAML: {exc}"]) from None
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        raise QuestionnaireError([f"{path.name}: expected a mapping with a 'questions' list"])
-    sections = {}
-    for raw in data.get("sections") or []:
-        if isinstance(raw, dict) and raw.get("id") and raw.get("title"):
-            sections[str(raw["id"])] = str(raw["title"])
-        else:
-            problems.append(f"{path.name}: each section needs an id and a title")
-    questions: list[Question] = []
-    for number, raw in enumerate(data["questions"], 1):
-        question = _question(raw, number, sections, [q.id for q in questions], problems, path.name)
-        if question:
-            questions.append(question)
-    asked = {q.id for q in questions}
-    problems += [f"{path.name}: Intake field {fid!r} has no question" for fid in FIELDS if fid not in asked]
-    if problems:
-        raise QuestionnaireError(problems)
-    return Questionnaire(str(data.get("id") or path.stem), str(data.get("title") or path.stem),
-                         str(data.get("version") or "0"), sections, questions)
+    from .questionnaire_load import load
 
-
-def _question(raw: Any, number: int, sections: dict[str, str], earlier: list[str],
-              problems: list[str], file: str) -> Question | None:
-    where = f"{file}: question #{number}"
-    if not isinstance(raw, dict) or "id" not in raw:
-        problems.append(f"{where}: expected a mapping with an id")
-        return None
-    qid = str(raw["id"])
-    where = f"{file}: question {qid}"
-    before = len(problems)
-    spec = FIELDS.get(qid)
-    if spec is None:
-        problems.append(f"{where}: not an Intake field")
-        return None
-    if qid in earlier:
-        problems.append(f"{where}: asked twice")
-    problems += [f"{where}: unknown key {key!r}" for key in raw if key not in _KEYS]
-    for key in ("text", "help"):
-        if not isinstance(raw.get(key), str) or len(raw[key].strip()) < 5:
-            problems.append(f"{where}: needs a {key}")
-    if raw.get("section") not in sections:
-        problems.append(f"{where}: section {raw.get('section')!r} is not listed under sections")
-    if raw.get("type") != TYPES[spec.kind]:
-        problems.append(f"{where}: type {raw.get('type')!r} disagrees with the Intake field ({TYPES[spec.kind]})")
-    if raw.get("unit") != spec.unit:
-        problems.append(f"{where}: unit {raw.get('unit')!r} disagrees with the Intake field ({spec.unit!r})")
-    for key, expected in (("min", spec.minimum), ("max", spec.maximum)):
-        if raw.get(key) != expected:
-            problems.append(f"{where}: {key} {raw.get(key)!r} disagrees with the Intake field ({expected!r})")
-    choices = _choices(raw.get("choices"), spec, where, problems)
-    condition = None
-    if raw.get("ask_when") is not None:
-        condition = _ask_when(raw["ask_when"], earlier, where, problems)
-    required = raw.get("required", False)
-    if not isinstance(required, bool):
-        problems.append(f"{where}: required must be true or false")
-    if len(problems) > before:
-        return None
-    return Question(qid, raw["section"], raw["text"].strip(), raw["help"].strip(), spec, choices, required, condition)
-
-
-def _choices(raw: Any, spec: FieldSpec, where: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
-    if spec.kind != "choice":
-        if raw is not None:
-            problems.append(f"{where}: choices given for a {TYPES[spec.kind]} question")
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(c, dict) and set(c) == {"code", "display"}
-                                            and c["code"] and c["display"] for c in raw):
-        problems.append(f"{where}: choices must be a list of {{code, display}}")
-        return ()
-    pairs = tuple((str(c["code"]), str(c["display"])) for c in raw)
-    if tuple(code for code, _ in pairs) != spec.choices:
-        problems.append(f"{where}: choice codes {[c for c, _ in pairs]} disagree with the Intake field {list(spec.choices)}")
-    elif tuple(display for _, display in pairs) != spec.labels:  # the labels are answers too (any spelling)
-        problems.append(f"{where}: choice displays {[d for _, d in pairs]} disagree with the Intake labels "
-                        f"{list(spec.labels)}")
-    return pairs
-
-
-def _ask_when(raw: Any, earlier: list[str], where: str, problems: list[str]) -> C.Condition | None:
-    from .rulebook import check_condition, default_rulebook
-
-    try:
-        condition = C.parse(raw, "ask_when")
-    except C.ConditionError as exc:
-        problems.append(f"{where}: {exc}")
-        return None
-    found = check_condition(condition, default_rulebook().lexicon)
-    problems += [f"{where}: ask_when: {msg}" for msg in found]
-    for name in sorted(C.fields(condition)):
-        sources = DERIVED_FROM.get(name, (name,))
-        if not any(source in earlier for source in sources):
-            problems.append(f"{where}: ask_when tests {name!r}, which is not asked before this question")
-    return None if found else condition
+    return load(path)
