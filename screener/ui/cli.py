@@ -103,6 +103,32 @@ def check() -> None:
     click.echo(f"ok: questionnaire {questionnaire.id} asks every intake field ({len(questionnaire.questions)} questions)")
 
 
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["fhir"]), required=True,
+              help="fhir: an R4 Questionnaire (JSON).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write to this file (atomically) instead of stdout.")
+def export(fmt: str, output: str | None) -> None:
+    """Write the questionnaire as a FHIR R4 Questionnaire, generated from
+    questionnaires/rls_intake.yaml (the same file gives the same bytes)."""
+    from ..core.questionnaire import QuestionnaireError, default_questionnaire
+    from ..io.batch_output import OutputError, write_atomically
+
+    try:
+        questionnaire = default_questionnaire()
+    except QuestionnaireError as exc:
+        fail(["The questionnaire has problems:", *[f"  {p}" for p in exc.problems]])
+    import json
+
+    from ..io.fhir import questionnaire_resource
+
+    text = json.dumps(questionnaire_resource(questionnaire), indent=2, ensure_ascii=False) + "\n"
+    try:
+        write_atomically(text, None if output == "-" else output)
+    except OutputError as exc:
+        fail(str(exc), 2)
+
+
 def _report_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from .render import EXTENSIONS
 
