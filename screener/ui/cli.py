@@ -104,13 +104,13 @@ def check() -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["fhir"]), required=True,
-              help="fhir: an R4 Questionnaire (JSON).")
+@click.option("--format", "fmt", type=click.Choice(["fhir", "redcap"]), required=True,
+              help="fhir: an R4 Questionnaire (JSON); redcap: a REDCap data dictionary (CSV).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write to this file (atomically) instead of stdout.")
 def export(fmt: str, output: str | None) -> None:
-    """Write the questionnaire as a FHIR R4 Questionnaire, generated from
-    questionnaires/rls_intake.yaml (the same file gives the same bytes)."""
+    """Write the questionnaire as a FHIR R4 Questionnaire or a REDCap data dictionary, generated
+    from questionnaires/rls_intake.yaml (the same file gives the same bytes)."""
     from ..core.questionnaire import QuestionnaireError, default_questionnaire
     from ..io.batch_output import OutputError, write_atomically
 
@@ -118,11 +118,16 @@ def export(fmt: str, output: str | None) -> None:
         questionnaire = default_questionnaire()
     except QuestionnaireError as exc:
         fail(["The questionnaire has problems:", *[f"  {p}" for p in exc.problems]])
-    import json
+    if fmt == "fhir":
+        import json
 
-    from ..io.fhir import questionnaire_resource
+        from ..io.fhir import questionnaire_resource
 
-    text = json.dumps(questionnaire_resource(questionnaire), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(questionnaire_resource(questionnaire), indent=2, ensure_ascii=False) + "\n"
+    else:
+        from ..io.redcap import dictionary_csv
+
+        text = dictionary_csv(questionnaire)
     try:
         write_atomically(text, None if output == "-" else output)
     except OutputError as exc:
