@@ -1,6 +1,7 @@
 """The intake: one respondent's answers, validated at the boundary.
 
-Field ids, ranges and units follow the public contract in intake.md. Every answer passes
+Field ids, ranges and units are the public contract listed in docs/fields.md (generated from this
+model and the questionnaire by `screener fields`). Every answer passes
 through one cleaner per field kind (yes/no, integer, number with unit, choice, list, text), so
 the questionnaire, `score` and `batch` all accept and reject exactly the same values: this is
 the one answer grammar. A choice is its code or label, or an unambiguous start of one, in any
@@ -32,7 +33,7 @@ NONE_WORDS = frozenset({"none", "nil", "nothing", "no", "no medicines", "no medi
                         "none taken", "not taking any", "no regular medicines", "no regular medications"})
 
 # Units accepted inside a number cell, per field, as a factor to the canonical unit.
-# Ferritin: ng/mL = µg/L; pmol/L ÷ 2.247. Haemoglobin: g/L ÷ 10 (intake.md).
+# Ferritin: ng/mL = µg/L; pmol/L ÷ 2.247. Haemoglobin: g/L ÷ 10.
 UNITS: dict[str, dict[str, float]] = {
     "ferritin_ng_ml": {"ng/ml": 1.0, "µg/l": 1.0, "μg/l": 1.0, "ug/l": 1.0, "mcg/l": 1.0, "pmol/l": 1 / 2.247},
     "tsat_percent": {"%": 1.0},
@@ -44,6 +45,9 @@ UNITS: dict[str, dict[str, float]] = {
     "age_years": {"years": 1.0, "y": 1.0},
     "onset_age_years": {"years": 1.0, "y": 1.0},
 }
+
+FIELD_LIST = "see the field list in docs/fields.md or `screener fields`"  # where messages send people
+
 
 class AnswerError(ValueError):
     """A rejected answer. `str()` shows the answer with the reason, for the person who gave it;
@@ -75,7 +79,7 @@ def _f(title: str, *, unit: str | None = None, ge: float | None = None, le: floa
 
 
 class Intake(BaseModel):
-    """One respondent's answers (intake.md). Missing answers are None."""
+    """One respondent's answers (the fields of docs/fields.md). Missing answers are None."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
 
@@ -294,7 +298,11 @@ def _number(spec: FieldSpec, value: Any) -> float:
     return number
 
 
-def _parse_number_text(spec: FieldSpec, text: str) -> float:
+def split_unit(spec: FieldSpec, text: str) -> tuple[float, str | None]:
+    """A number answer's text as (number, unit key or None): "67 pmol/L" -> (67.0, "pmol/l").
+
+    AnswerError when it is not a number or the unit is not one the field accepts.
+    """
     if _DECIMAL_COMMA.match(text):
         reason = "has a comma: use a decimal point and no thousands separator"
         raise AnswerError(f"{_show(text)} {reason}", reason)
@@ -303,13 +311,23 @@ def _parse_number_text(spec: FieldSpec, text: str) -> float:
         raise _rejected(text, "not a number")
     number, unit = float(match.group(1)), match.group(2)
     if unit is None:
-        return number
-    factors = _FACTORS[spec.id]
-    factor = factors.get(_unit_key(unit))
-    if factor is None:
-        known = ", ".join(sorted(factors)) or "none"
+        return number, None
+    if _unit_key(unit) not in _FACTORS[spec.id]:
+        known = ", ".join(sorted(_FACTORS[spec.id])) or "none"
         raise AnswerError(f"unknown unit {_show(unit)} (accepted units: {known})", f"unknown unit (accepted units: {known})")
-    return number * factor
+    return number, _unit_key(unit)
+
+
+def accepted_units(spec: FieldSpec) -> list[str]:
+    """The unit keys a number answer to this field may carry (its own unit first)."""
+    return list(_FACTORS[spec.id])
+
+
+def _parse_number_text(spec: FieldSpec, text: str) -> float:
+    number, unit = split_unit(spec, text)
+    if unit is None:
+        return number
+    return number * _FACTORS[spec.id][unit]
 
 
 def _unit_key(unit: str) -> str:
@@ -440,7 +458,7 @@ def problem_from_error(err: Any) -> Problem:
     kind = err["type"]
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(field, FIELDS, n=1)
-        hint = f"; did you mean {close[0]}?" if close else "; see the intake fields in the README"
+        hint = f"; did you mean {close[0]}?" if close else f"; {FIELD_LIST}"
         return Problem(field, f"is not a known field{hint}")
     if kind in {"greater_than_equal", "less_than_equal"} and spec:
         reason = f"out of range ({spec.describe_range()})"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import orjson
 
+from ..core.intake import FIELD_LIST
 from .csv_input import Chunk, InputError, InputFile, open_input
 from .mapping import Mapping, MappingError, field_for, load_mapping, plan_columns, suggest
 from .scorer import Settings
@@ -97,7 +98,7 @@ def _parquet(path: str, mapping: Mapping | None, options: BatchOptions, note: Ca
     kept = [name for name, target in columns if target is not None]
     if not kept:
         raise InputError(f"{path}: no column matches an intake field; name the columns by the field ids "
-                         "(see the README) or give --mapping")
+                         f"({FIELD_LIST}) or give --mapping")
     for name, target in columns:
         if target is None:
             note(unmatched(path, name, "column", " and is ignored"))
@@ -156,7 +157,7 @@ def prepare(path: str, options: BatchOptions, note: Callable[[str], None],
             matched = len(targets) - len(headers)
         if not matched:
             raise InputError(f"{source.name}: no {'header' if source.format == 'csv' else 'key'} matches an intake "
-                             "field; name the columns by the field ids (see the README) or give --mapping")
+                             f"field; name the columns by the field ids ({FIELD_LIST}) or give --mapping")
         for header in headers:
             note(unmatched(source.name, header, "column", " and is ignored") if source.format == "csv"
                  else unmatched(source.name, header, "key", "; rows that give it are invalid"))

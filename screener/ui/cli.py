@@ -134,6 +134,22 @@ def export(fmt: str, output: str | None) -> None:
         fail(str(exc), 2)
 
 
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "csv"]), default="text",
+              show_default=True, help="markdown is docs/fields.md; csv is a blank template with the headers.")
+def fields(fmt: str) -> None:
+    """List the intake fields: id, label, type, unit and accepted units, range, choices and accepted
+    spellings, when each is asked, its FHIR linkId and LOINC code and its REDCap variable name."""
+    from ..core.fields_ref import render
+    from ..core.questionnaire import QuestionnaireError, default_questionnaire
+
+    try:
+        questionnaire = default_questionnaire()
+    except QuestionnaireError as exc:
+        fail(["The questionnaire has problems:", *[f"  {p}" for p in exc.problems]])
+    click.echo(render(questionnaire, fmt), nl=False)
+
+
 def _report_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from .render import EXTENSIONS
 
