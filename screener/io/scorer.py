@@ -120,6 +120,12 @@ def _json_row(settings: Settings, row: int, line: str) -> Row:
         return Row(row, str(row), None, [(ROW, f"not valid JSON ({str(exc).split(':')[0]})")])
     if not isinstance(data, dict):
         return Row(row, str(row), None, [(ROW, "expected a JSON object of field: answer pairs")])
+    if "resourceType" in data:  # a FHIR QuestionnaireResponse (one per line, or from a Bundle)
+        from ..core.questionnaire import default_questionnaire
+        from .fhir_response import response_answers
+
+        answers, problems = response_answers(data, default_questionnaire())
+        return Row(row, _respondent_id(answers) or str(row), answers, problems)
     if not any(value is not None and str(value).strip() for value in data.values()):
         return _blank(row)  # {} or only empty answers: like a CSV row of empty cells, no respondent
     answers, problems = map_keys(data, settings.mapping)

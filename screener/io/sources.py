@@ -70,6 +70,10 @@ def open_source(path: str, options: BatchOptions, note: Callable[[str], None]) -
     mapping = _mapping(options)
     if path.lower().endswith(PARQUET_SUFFIXES):
         return _parquet(path, mapping, options, note)
+    if path.lower().endswith(".json"):
+        bundle = _fhir_document(path, options)
+        if bundle is not None:
+            return bundle
     source, settings = prepare(path, options, note, mapping)
     return Source(source.name, settings, source.size, source.chunks, source.binary.tell, source.close, source.spans)
 
@@ -120,6 +124,40 @@ def _parquet(path: str, mapping: Mapping | None, options: BatchOptions, note: Ca
     return Source(path, settings, max(size, 1), chunks, lambda: min(read[0], size), getattr(table, "close", _nothing))
 
 
+def _fhir_document(path: str, options: BatchOptions) -> Source | None:
+    """A FHIR Bundle (or one QuestionnaireResponse) as JSON Lines of its resources, one row each in
+    entry order; None when the file is not one (it is then read as JSON Lines)."""
+    try:
+        with open(path, "rb") as handle:
+            data = orjson.loads(handle.read().removeprefix(b"\xef\xbb\xbf"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except orjson.JSONDecodeError:
+        return None
+    kind = data.get("resourceType") if isinstance(data, dict) else None
+    if kind == "QuestionnaireResponse":
+        resources = [data]
+    elif kind == "Bundle":
+        entries = data.get("entry") or []
+        resources = [entry.get("resource") if isinstance(entry, dict) else None for entry in entries]
+        if not resources:
+            raise InputError(f"{path}: the Bundle has no entries")
+    else:
+        return None
+    text = "".join(orjson.dumps(r if isinstance(r, dict) else {"resourceType": None}).decode() + "\n"
+                   for r in resources)
+
+    def chunks(rows: int) -> Iterator[Chunk]:
+        lines = text.splitlines(keepends=True)
+        for start in range(0, len(lines), rows):
+            part = lines[start:start + rows]
+            yield Chunk(start + 1, len(part), "".join(part))
+
+    settings = Settings("jsonl", ",", None, None, options.format, options.engine)
+    size = max(len(text), 1)
+    return Source(path, settings, size, chunks, lambda: size, _nothing)
+
+
 def _nothing() -> None:
     pass
 
@@ -151,6 +189,8 @@ def prepare(path: str, options: BatchOptions, note: Callable[[str], None],
             for name, columns in plan.duplicates.items():
                 note(f"{source.name}: columns {', '.join(str(c + 1) for c in columns)} all map to {name}; "
                      "a row whose answers there differ is invalid")
+        elif "resourceType" in source.header:  # FHIR QuestionnaireResponses, one per line: matched by linkId
+            headers, matched = (), 1
         else:
             targets = [field_for(header, mapping) for header in source.header]
             headers = tuple(h for h, target in zip(source.header, targets) if target is None)

@@ -33,7 +33,8 @@ def main() -> None:
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
               help="Rule engine (the reference evaluator gives identical findings).")
 def score(answers: str, fmt: str | None, output: str | None, no_pager: bool, engine: str) -> None:
-    """Score one respondent's ANSWERS (a JSON object; '-' reads stdin).
+    """Score one respondent's ANSWERS (a JSON object of field: answer pairs, or a FHIR R4
+    QuestionnaireResponse of the exported questionnaire; '-' reads stdin).
 
     The report starts with a summary (alerts first), then the details, the answers and the
     references; html is a self-contained page to print or attach to a record.
@@ -52,8 +53,11 @@ def score(answers: str, fmt: str | None, output: str | None, no_pager: bool, eng
     if fmt is None:
         raise click.BadParameter("cannot tell the format from the extension: give --format", param_hint="-o")
 
-    parsed = parse_intake(read_answers(answers))
+    data = read_answers(answers)
     name = "stdin" if answers == "-" else answers
+    if isinstance(data, dict) and "resourceType" in data:  # a FHIR QuestionnaireResponse
+        data = _response_answers(data, name)
+    parsed = parse_intake(data)
     if parsed.intake is None:  # field and reason only: stderr may end up in a log
         fail([f"{name}: {problem.redacted}" for problem in parsed.errors])
     rulebook = load_rulebook_or_exit()
@@ -71,6 +75,20 @@ def score(answers: str, fmt: str | None, output: str | None, no_pager: bool, eng
         write_report(report, fmt, output, protected=[] if answers == "-" else [answers])  # type: ignore[arg-type]
     except OutputError as exc:
         fail(str(exc), 2)
+
+
+def _response_answers(resource: dict, name: str) -> dict:
+    """A FHIR QuestionnaireResponse's answers; exits 1 naming each problem (linkId and reason)."""
+    from ..core.questionnaire import default_questionnaire
+    from ..io.fhir_response import response_answers
+
+    if resource.get("resourceType") != "QuestionnaireResponse":
+        fail(f"{name}: a FHIR {resource.get('resourceType')!s:.40} is not answers; give one QuestionnaireResponse "
+             "(a Bundle of them goes to `screener batch`)")
+    answers, problems = response_answers(resource, default_questionnaire())
+    if problems:
+        fail([f"{name}: {field}: {reason}" for field, reason in problems])
+    return answers
 
 
 @main.command()
@@ -214,8 +232,9 @@ def schema(name: str) -> None:
 def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | None, jobs: int | None,
           strict: bool, quiet: bool, delimiter: str | None, engine: str, worker_timeout: float,
           cluster: str | None) -> None:
-    """Score every row of each INPUT (CSV, JSON Lines or Parquet; a glob; '-' reads stdin), one
-    output row per input row; several inputs are read as one, row numbers running on.
+    """Score every row of each INPUT (CSV, JSON Lines or Parquet; FHIR QuestionnaireResponses as
+    JSON Lines or a .json Bundle; a glob; '-' reads stdin), one output row per input row; several
+    inputs are read as one, row numbers running on.
 
     Rows that fail validation are kept with status invalid and their errors; a summary goes
     to stderr. Exit 0, or 1 with --strict when any row is not ok; 2 when the file cannot be read
