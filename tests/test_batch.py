@@ -170,7 +170,7 @@ def test_missing_codes_come_only_from_the_mapping(tmp_path):
 
 
 def test_redcap_example_with_mapping_file():
-    result = run(str(EXAMPLES / "redcap-export.csv"), "--mapping", str(EXAMPLES / "redcap-mapping.yaml"))
+    result = run(str(EXAMPLES / "spreadsheet-export.csv"), "--mapping", str(EXAMPLES / "spreadsheet-mapping.yaml"))
     assert result.exit_code == 0, result.output
     rows = {r["respondent_id"]: r for r in rows_of(result.stdout)}
     assert list(rows) == ["1001", "1002", "1003", "1004"]

@@ -36,6 +36,7 @@ class BatchOptions:
     progress: bool = False
     worker_timeout: float = 300.0
     cluster: str | None = None
+    redcap_dictionary: str | None = None  # a REDCap data dictionary: the column plan of REDCap exports
 
 
 @dataclass
@@ -128,7 +129,7 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     scorer: Any = None
     try:
         inputs.check()
-        output = AtomicOutput(options.output, [p for p in (*paths, options.mapping) if p and p != "-"])
+        output = AtomicOutput(options.output, [p for p in (*paths, options.mapping, options.redcap_dictionary) if p and p != "-"])
     except BaseException:
         inputs.close()
         raise

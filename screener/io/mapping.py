@@ -35,6 +35,7 @@ from ..core.intake import FIELDS, UNKNOWN, clean_value
 
 _PUNCT = re.compile(r"[^0-9a-z]+")
 _CHECKBOX = re.compile(r"^(.+?)___(.+)$")
+_LABELLED = re.compile(r"^(.*\S)\s*\(choice=(.*)\)$")
 _DECIMAL_COMMA = re.compile(r"^(\s*[+-]?\d*),(\d)")
 _NUMBER_FIELDS = frozenset(name for name, spec in FIELDS.items() if spec.kind in ("number", "integer"))
 SECTIONS = ("columns", "missing", "unknown", "values", "checkboxes", "decimal_comma")
@@ -67,6 +68,8 @@ class Mapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> lower-cased answer -> answer
     checkboxes: dict[str, Checkbox] = field(default_factory=dict)  # normalised prefix -> checkbox
     decimal_comma: bool = False
+    labelled: dict[str, Checkbox] = field(default_factory=dict)  # REDCap label export: "Label (choice=...)"
+    ignore: tuple[re.Pattern[str], ...] = ()                     # headers left out without a note
 
     @property
     def recodes(self) -> bool:
@@ -388,12 +391,14 @@ def plan_columns(headers: list[str], mapping: Mapping | None = None) -> ColumnPl
             fields.append((column, target))
             by_field.setdefault(target, []).append(column)
             continue
-        box = _CHECKBOX.match(header.strip())
-        spec = mapping.checkboxes.get(normalise(box.group(1))) if box else None
+        box, boxes = _CHECKBOX.match(header.strip()), mapping.checkboxes
+        if box is None and mapping.labelled:  # a REDCap label export: "Label (choice=Choice label)"
+            box, boxes = _LABELLED.match(header.strip()), mapping.labelled
+        spec = boxes.get(normalise(box.group(1))) if box else None
         label = spec.codes.get(box.group(2).strip().lower()) if spec and box else None
         if spec and label:
             checkboxes.append((column, header, spec.field, label))
-        else:
+        elif not any(pattern.search(header.strip()) for pattern in mapping.ignore):
             unmapped.append(header)
     duplicates = {name: tuple(cols) for name, cols in by_field.items() if len(cols) > 1}
     return ColumnPlan(len(headers), tuple(fields), tuple(checkboxes), duplicates, mapping, tuple(unmapped))

@@ -1,6 +1,7 @@
 """REDCap: the questionnaire as a data dictionary (the 18 columns of REDCap's CSV, in order).
 
-One form, named by the questionnaire id; the record identifier first; one row per question, its
+Also `records_csv`: answers as REDCap's raw or label export of that dictionary (the examples and
+the tests use it). One form, named by the questionnaire id; the record identifier first; one row per question, its
 section's title as the Section Header of the first row of a section. Yes/no questions are
 `radio` with `1, Yes | 0, No | UNK, Don't know` where "don't know" is allowed (else `yesno`),
 choices `radio` with the Intake codes (and `UNK, Don't know`), numbers `text` with validation
@@ -105,3 +106,40 @@ def to_csv(rows: list[dict[str, Any]], headers: tuple[str, ...] | list[str]) -> 
 def dictionary_csv(questionnaire: Questionnaire) -> str:
     """The REDCap data dictionary as CSV text."""
     return to_csv(dictionary_rows(questionnaire), HEADERS)
+
+
+# -- records (what REDCap exports; used to make the examples and by the tests) --------------------
+
+def _cell(question: Question, value: Any, labels: bool) -> str:
+    kind = question.spec.kind
+    if value is None:
+        return ""
+    if value == "unknown" and kind != "text":
+        return DONT_KNOW_LABEL if labels and question.dont_know else DONT_KNOW
+    if isinstance(value, bool):
+        return ("Yes" if value else "No") if labels else ("1" if value else "0")
+    if kind == "choice":
+        return dict(question.choices)[value] if labels else value
+    if isinstance(value, list):
+        return "\n".join(value) or "none"
+    return _fmt(value) if isinstance(value, (int, float)) else str(value)
+
+
+def records_csv(people: list[dict[str, Any]], questionnaire: Questionnaire, labels: bool = False) -> str:
+    """Answers as a REDCap export of the exported dictionary, raw (codes, variable names) or with
+    labels (labels as headers and values); fields hidden by branching logic are blank, as REDCap
+    leaves them, and the form's completion status column is there as in a real export."""
+    from ..core.intake import parse_intake
+
+    status = "Complete?" if labels else f"{questionnaire.id}_complete"
+    headers = [q.text if labels else q.redcap for q in questionnaire.questions] + [status]
+    rows = []
+    for number, answers in enumerate(people, 1):
+        parsed = parse_intake(answers)
+        if parsed.intake is None:
+            raise ValueError(f"person {number}: " + "; ".join(p.redacted for p in parsed.errors))
+        given = questionnaire.effective(parsed.intake.answers())
+        row = {h: _cell(q, given.get(q.id), labels) for h, q in zip(headers, questionnaire.questions)}
+        row[status] = "Complete" if labels else "2"
+        rows.append(row)
+    return to_csv(rows, headers)

@@ -67,7 +67,7 @@ class Source:
 
 def open_source(path: str, options: BatchOptions, note: Callable[[str], None]) -> Source:
     """Open one input (CSV, JSON Lines or Parquet) and match it; InputError (exit 2) before any work."""
-    mapping = _mapping(options)
+    mapping = _mapping(options, note)
     if path.lower().endswith(PARQUET_SUFFIXES):
         return _parquet(path, mapping, options, note)
     if path.lower().endswith(".json"):
@@ -78,8 +78,17 @@ def open_source(path: str, options: BatchOptions, note: Callable[[str], None]) -
     return Source(source.name, settings, source.size, source.chunks, source.binary.tell, source.close, source.spans)
 
 
-def _mapping(options: BatchOptions) -> Mapping | None:
+def _mapping(options: BatchOptions, note: Callable[[str], None]) -> Mapping | None:
+    """The mapping file's Mapping, or the one a REDCap data dictionary describes (its notes said)."""
     try:
+        if options.redcap_dictionary:
+            from ..core.questionnaire import default_questionnaire
+            from .redcap_import import dictionary_mapping
+
+            mapping, notes = dictionary_mapping(options.redcap_dictionary, default_questionnaire())
+            for line in notes:
+                note(line)
+            return mapping
         return load_mapping(options.mapping) if options.mapping else None
     except MappingError as exc:
         raise InputError(str(exc)) from None

@@ -216,6 +216,9 @@ def schema(name: str) -> None:
               help="CSV with finding codes per kind, or JSON Lines with full reports.")
 @click.option("--mapping", type=click.Path(dir_okay=False, exists=True),
               help="YAML file mapping other headers, answer labels and missing-data codes onto the intake.")
+@click.option("--redcap-dictionary", type=click.Path(dir_okay=False, exists=True),
+              help="A REDCap data dictionary (`screener export --format redcap`, or a site's copy): read REDCap "
+                   "raw or label exports by it.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: the number of cores].")
 @click.option("--strict", is_flag=True, help="Exit 1 when any row is invalid or could not be scored.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
@@ -229,8 +232,8 @@ def schema(name: str) -> None:
 @click.option("--cluster", metavar="local[N]|dask://HOST:PORT",
               help="Score on a Dask cluster: local[N] starts N workers here; dask://HOST:PORT joins a scheduler "
                    "(pip install 'screener[dask]').")
-def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | None, jobs: int | None,
-          strict: bool, quiet: bool, delimiter: str | None, engine: str, worker_timeout: float,
+def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | None, redcap_dictionary: str | None,
+          jobs: int | None, strict: bool, quiet: bool, delimiter: str | None, engine: str, worker_timeout: float,
           cluster: str | None) -> None:
     """Score every row of each INPUT (CSV, JSON Lines or Parquet; FHIR QuestionnaireResponses as
     JSON Lines or a .json Bundle; a glob; '-' reads stdin), one output row per input row; several
@@ -243,6 +246,9 @@ def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | 
     import os
 
     from ..io.interrupts import Stopped, held, stop_on_signals
+
+    if mapping and redcap_dictionary:
+        raise click.UsageError("give --mapping or --redcap-dictionary, not both: the dictionary is the mapping")
 
     streamed = output in (None, "-") or str(output).startswith("/dev/")  # written as it goes, not at the end
     unwritten = "the output is incomplete" if streamed else "no output written"
@@ -259,7 +265,7 @@ def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | 
 
             options = BatchOptions(list(inputs), output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
                                    engine, progress=not quiet and sys.stderr.isatty(), worker_timeout=worker_timeout,
-                                   cluster=cluster)
+                                   cluster=cluster, redcap_dictionary=redcap_dictionary)
             try:
                 tally = run_batch(options, lambda line: click.echo(f"note: {line}", err=True))
             except InputError as exc:
