@@ -122,3 +122,16 @@ def test_records_leave_hidden_fields_blank():
     text = records_csv([{"respondent_id": "A", "age_years": 40, "sex": "male", "pregnant": "yes"}], Q)
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["pregnant"] == "" and row["sex"] == "male" and row["respondent_id"] == "A"
+
+
+def test_unk_is_dont_know_in_any_field_and_a_blank_is_not_answered(tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text("respondent_id,age_years,sex,urge_to_move,ferritin_ng_ml,rls_intake_complete\n"
+                      "U1,50,male,UNK,UNK,2\nU2,50,male,,,0\n", encoding="utf-8")
+    out = invoke(["batch", str(export), "--redcap-dictionary", str(FOLDER / "dictionary.csv"), "--format", "jsonl",
+                  "--quiet", "--jobs", "1"]).stdout
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["status"] == second["status"] == "ok"
+    assert first["answers"]["ferritin_ng_ml"] == first["answers"]["urge_to_move"] == "unknown"
+    assert "ferritin_ng_ml" not in second["answers"] and "urge_to_move" not in second["answers"]
+    assert "ferritin_missing" in {f["code"] for f in first["findings"]}

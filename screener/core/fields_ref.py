@@ -13,9 +13,9 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import conditions as C
 from .intake import FIELD_LIST, NO, NONE_WORDS, UNKNOWN, YES, FieldSpec, accepted_units
 from .questionnaire import Question, Questionnaire
+from .skiplogic import describe
 
 DOC = "docs/fields.md"
 HINT = FIELD_LIST  # what messages that point to the list say
@@ -60,30 +60,6 @@ def _answers(question: Question) -> str:
         return (f"names separated by , ; or line breaks (a JSON array in JSON); "
                 f"{', '.join(sorted(NONE_WORDS))} = none taken")
     return "any text"
-
-
-def describe(condition: C.Condition) -> str:
-    """An ask_when in words over field ids: "sex = female and age_years ≥ 12"."""
-    if isinstance(condition, (C.All, C.AnyOf)):
-        joiner = " and " if isinstance(condition, C.All) else " or "
-        parts = [describe(item) for item in condition.items]
-        return joiner.join(f"({p})" if isinstance(item, (C.All, C.AnyOf)) and type(item) is not type(condition)
-                           else p for p, item in zip(parts, condition.items))
-    if isinstance(condition, C.Not):
-        if isinstance(condition.item, C.Present):
-            return f"{condition.item.field} not answered"
-        return f"not ({describe(condition.item)})"
-    if isinstance(condition, C.Present):
-        return f"{condition.field} answered (don't know included)"
-    if isinstance(condition, C.In):
-        return f"{condition.field} is one of {', '.join(map(_value, condition.values))}"
-    if isinstance(condition, C.Contains):
-        return f"{condition.field} include {condition.value}"
-    return f"{condition.field} {C.SYMBOLS[condition.op]} {_value(condition.value)}"
-
-
-def _value(value: Any) -> str:
-    return "yes" if value is True else "no" if value is False else str(value)
 
 
 def reference(questionnaire: Questionnaire) -> list[FieldRef]:

@@ -90,6 +90,30 @@ def translate(condition: C.Condition, targets: dict[str, Target], names: Callabl
     return Skip(behavior, tests, None, redcap)
 
 
+def describe(condition: C.Condition) -> str:
+    """An ask_when in words over field ids: "sex = female and age_years ≥ 12"."""
+    if isinstance(condition, (C.All, C.AnyOf)):
+        joiner = " and " if isinstance(condition, C.All) else " or "
+        parts = [describe(item) for item in condition.items]
+        return joiner.join(f"({p})" if isinstance(item, (C.All, C.AnyOf)) and type(item) is not type(condition)
+                           else p for p, item in zip(parts, condition.items))
+    if isinstance(condition, C.Not):
+        if isinstance(condition.item, C.Present):
+            return f"{condition.item.field} not answered"
+        return f"not ({describe(condition.item)})"
+    if isinstance(condition, C.Present):
+        return f"{condition.field} answered (don't know included)"
+    if isinstance(condition, C.In):
+        return f"{condition.field} is one of {', '.join(map(_value, condition.values))}"
+    if isinstance(condition, C.Contains):
+        return f"{condition.field} include {condition.value}"
+    return f"{condition.field} {C.SYMBOLS[condition.op]} {_value(condition.value)}"
+
+
+def _value(value: Any) -> str:
+    return "yes" if value is True else "no" if value is False else str(value)
+
+
 # -- FHIR enableWhen ------------------------------------------------------------------------------
 
 _FHIR_OPS = {"eq": "=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
@@ -119,7 +143,7 @@ def _leaf_tests(item: C.Condition, targets: dict[str, Target]) -> tuple[str, lis
             return "one", [Test(inner.field, "!=", inner.value)]
         if isinstance(inner, C.In):
             return ("one" if len(inner.values) == 1 else "all"), [Test(inner.field, "!=", v) for v in inner.values]
-    raise SkipError(f"{item} cannot be a flat FHIR enableWhen; write it as all or any of field tests")
+    raise SkipError(f"'{describe(item)}' cannot be a flat FHIR enableWhen; write it as all or any of field tests")
 
 
 def _flat(condition: C.Condition, targets: dict[str, Target]) -> tuple[str, tuple[Test, ...]]:
@@ -130,7 +154,7 @@ def _flat(condition: C.Condition, targets: dict[str, Target]) -> tuple[str, tupl
         for item in _flatten(condition):
             how, more = _leaf_tests(item, targets)
             if how not in ("one", behavior):
-                raise SkipError(f"mixes all and any ({item}); FHIR enableWhen has one enableBehavior")
+                raise SkipError(f"mixes all and any ('{describe(item)}'); FHIR enableWhen has one enableBehavior")
             tests += more
         return behavior, tuple(tests)
     how, more = _leaf_tests(condition, targets)
@@ -204,7 +228,7 @@ class _FhirPath:
                 known = "" if not self.targets[item.field].dont_know else f" and ({self.value(item.field, DONT_KNOW)}).not()"
                 return f"{self.answers(item.field)}.where(({self.value(item.field, item.value)}).not(){known}).exists()"
             return f"{self.answers(item.field)}.where($this {_FHIR_OPS[item.op]} {item.value}).exists()"
-        raise SkipError(f"{item} cannot be written as FHIRPath")
+        raise SkipError(f"'{describe(item)}' cannot be written as FHIRPath")
 
 
 # -- REDCap branching logic -----------------------------------------------------------------------
@@ -258,11 +282,11 @@ class _RedCap:
             extra = f" or {self.var(field)} = '{DONT_KNOW}'" if self.targets[field].dont_know else ""
             return f"({self.var(field)} = '' or {self.var(field)} {_REDCAP_OPS[_NEGATED[item.op]]} " \
                    f"{self.code(field, item.value)}{extra})"
-        raise SkipError(f"{item} cannot be written as REDCap branching logic")
+        raise SkipError(f"'{describe(item)}' cannot be written as REDCap branching logic")
 
     def derived(self, item: C.Condition, negated: bool) -> str:
         if negated:
-            raise SkipError(f"'not' on the derived fact {item} cannot be written as REDCap branching logic")
+            raise SkipError(f"'not ({describe(item)})' on a derived fact cannot be written as REDCap branching logic")
         var = self.var(LIST_FIELD)
         if isinstance(item, C.Contains):
             names = {n.lower().replace("'", "") for n in self.names(item.value)}
@@ -273,5 +297,5 @@ class _RedCap:
         if listed:
             nones = " and ".join(f"lower(trim({var})) <> '{w}'" for w in sorted(NONE_WORDS))
             return f"({var} <> '' and {nones})"
-        raise SkipError(f"{item} cannot be written as REDCap branching logic (only 'medication_count > 0' and "
+        raise SkipError(f"'{describe(item)}' cannot be written as REDCap branching logic (only 'medication_count > 0' and "
                         "'medication_classes contains ...' can)")
