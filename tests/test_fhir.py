@@ -18,7 +18,8 @@ from screener.io.fhir import questionnaire_resource
 
 RESOURCE = questionnaire_resource(Q)
 # UCUM codes of the intake units (interop.md), the only ones an export may use
-UCUM = {"a", "wk", "h", "d/wk", "{drinks}/d", "{drinks}/wk", "kg/m2", "ng/mL", "%", "g/dL", "cm", "kg"}
+UCUM = {"a", "wk", "h", "d/wk", "{drinks}/d", "{drinks}/wk", "kg/m2", "ng/mL", "%", "g/dL", "cm", "kg",
+        "mL/min/{1.73_m2}"}
 ANSWER_TYPES = {"boolean": {"answerBoolean"}, "integer": {"answerInteger"}, "decimal": {"answerDecimal"},
                 "choice": {"answerCoding"}, "string": {"answerString"}}
 VALUE_TYPES = {"integer": "valueInteger", "decimal": "valueDecimal"}
@@ -115,7 +116,7 @@ def test_dont_know_is_the_asked_unknown_coding_and_pregnancy_has_three_condition
     assert pregnant["enableWhen"][1]["answerInteger"] == 12
     derived = [item["linkId"] for item in QUESTIONS if any("enableWhenExpression" in e["url"]
                                                             for e in item.get("extension", []))]
-    assert derived == ["dopaminergic_worsening", "started_after_new_drug"]
+    assert derived == ["dopaminergic_worsening", "impulse_control_symptoms", "started_after_new_drug"]
     assert all("enableWhen" not in BY_LINK[link] for link in derived)
 
 
@@ -194,8 +195,12 @@ def test_fhir_enable_when_enables_exactly_the_questions_the_skip_logic_asks(answ
     ({"age_years": 30, "sex": "female", "pregnant": "unsure"}, {"weeks_postpartum"}, {"pregnancy_trimester"}),
     ({"age_years": 56, "sex": "female"}, set(), {"pregnant", "weeks_postpartum"}),
     ({"urge_to_move": "unsure"}, {"leg_swelling"}, {"symptom_days_per_week"}),
-    ({"medications": ["Sinemet 25/100"]}, {"dopaminergic_worsening", "started_after_new_drug"}, set()),
-    ({"medications": ["none"]}, set(), {"dopaminergic_worsening", "started_after_new_drug"}),
+    ({"medications": ["Sinemet 25/100"]}, {"dopaminergic_worsening", "impulse_control_symptoms",
+                                            "started_after_new_drug"}, set()),
+    ({"medications": ["none"]}, set(), {"dopaminergic_worsening", "impulse_control_symptoms",
+                                        "started_after_new_drug"}),
+    ({"kidney_disease": "transplant"}, {"egfr_ml_min"}, set()),
+    ({"kidney_disease": "dialysis"}, set(), {"egfr_ml_min"}),
     ({"height_cm": 170.0, "weight_kg": 70.0}, set(), {"bmi"}),
 ])
 def test_known_cases_of_the_fhir_skip_logic(answers, on, off):
