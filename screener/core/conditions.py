@@ -383,8 +383,9 @@ def explain(cond: Condition, facts: Facts, describe: Describe, want: bool = True
             return [said for item in chosen for said in walk(item, want)]
         value = facts.get(node.field)
         test = None
-        if isinstance(node, Cmp) and value is not None and not isinstance(node.value, (bool, str)):
-            test = f"{SYMBOLS[node.op if want else COMPLEMENT[node.op]]} {_literal(node.value)}"
+        op = node.op if isinstance(node, Cmp) and want else COMPLEMENT.get(getattr(node, "op", ""), "")
+        if isinstance(node, Cmp) and value is not None and not isinstance(node.value, (bool, str)) and op != "eq":
+            test = f"{SYMBOLS[op]} {_literal(node.value)}"  # "trimester 1", not "trimester 1 = 1"
         quiet = not want and value is None and not isinstance(node, Present)
         return [(describe(node.field, value, node.value if isinstance(node, Contains) else None, test), quiet)]
 
