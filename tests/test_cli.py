@@ -73,12 +73,13 @@ def test_stderr_names_field_and_reason_but_never_the_answer(tmp_path):
     assert result.exit_code == 1
     assert {line.split(": ")[1] for line in result.stderr.splitlines()} == {
         "ferritin_ng_ml", "onset_age_years", "sex", "weight_kg", "tsat_percent"}
+    messages = result.stderr.replace(str(path), "")  # the temporary path may hold any digits
     for answer in ("Jane", "57", "x1y", "stone", "12,75"):
-        assert answer not in result.stderr
+        assert answer not in messages
     warned = tmp_path / "warned.json"
     warned.write_text('{"ferritin_ng_ml": 2345, "sex": "male", "pregnant": "yes"}')
     result = run("score", str(warned), "--format", "json")
-    assert result.exit_code == 0 and "2345" not in result.stderr
+    assert result.exit_code == 0 and "2345" not in result.stderr.replace(str(warned), "")
     assert "warning: ferritin_ng_ml: outside the usual range" in result.stderr
     assert "warning: pregnant:" in result.stderr and "male" not in result.stderr
     # the report itself keeps the answer, for the clinician reading it
