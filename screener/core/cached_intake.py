@@ -23,7 +23,7 @@ from .intake import FIELDS, Intake, ParsedIntake, Problem, problem_from_error, c
 
 # The validators this module reproduces; anything else on the model means "use parse_intake".
 _KNOWN_VALIDATORS = ({"_clean", "_onset_not_after_age"}, {"_split_unknown"})
-_PAIR = ("age_years", "onset_age_years")
+PAIR = ("age_years", "onset_age_years")
 _ORDER = {name: index for index, name in enumerate(Intake.model_fields)}
 _EMPTY = Intake()
 
@@ -69,12 +69,12 @@ class RowValidator:
             values[key] = value if value.__class__ is not list else list(value)  # each intake its own list
             if hit[1]:
                 unknown.append(key)
-        age, onset = values.get(_PAIR[0]), values.get(_PAIR[1])
+        age, onset = values.get(PAIR[0]), values.get(PAIR[1])
         if age is not None and onset is not None:
-            pair = self._pair(age, onset)
+            pair = self.pair(age, onset)
             if pair:
-                values.pop(_PAIR[1])
-                errors.extend((_ORDER[_PAIR[1]], 0, problem) for problem in pair)
+                values.pop(PAIR[1])
+                errors.extend((_ORDER[PAIR[1]], 0, problem) for problem in pair)
         if errors:
             errors.sort(key=lambda item: (item[0], item[1]))
             return ParsedIntake(None, [problem for _, _, problem in errors], [])
@@ -87,28 +87,30 @@ class RowValidator:
         if spec is not None and spec.kind == "text" and isinstance(raw, str):
             return clean_value(spec, raw), False, ()  # any text is valid text; ids are unique, so not cached
         if raw.__class__ is not str:  # numbers, booleans, lists (JSON Lines) are validated each time
-            return self._validate(key, raw)
+            return self.validate_answer(key, raw)
         if self._size >= self.max_cached:
             self._by_text.clear()
             self._size = 0
-        outcome = self._validate(key, raw)
+        outcome = self.validate_answer(key, raw)
         self._by_text.setdefault(key, {})[raw] = outcome
         self._size += 1
         return outcome
 
     @staticmethod
-    def _validate(key: str, raw: Any) -> Outcome:
+    def validate_answer(key: str, raw: Any) -> Outcome:
+        """One answer through the Intake model alone: (value, answered unknown, errors)."""
         try:
             intake = Intake.model_validate({key: raw})
         except ValidationError as exc:
             return None, False, tuple(problem_from_error(err) for err in exc.errors())
         return getattr(intake, key), key in intake.unknown_fields, ()
 
-    def _pair(self, age: Any, onset: Any) -> tuple[Problem, ...]:
+    def pair(self, age: Any, onset: Any) -> tuple[Problem, ...]:
+        """The model's cross-field check of a valid age and onset (memoised)."""
         hit = self._pairs.get((age, onset))
         if hit is None:
             try:
-                Intake.model_validate({_PAIR[0]: age, _PAIR[1]: onset})
+                Intake.model_validate({PAIR[0]: age, PAIR[1]: onset})
                 hit = ()
             except ValidationError as exc:
                 hit = tuple(problem_from_error(err) for err in exc.errors())

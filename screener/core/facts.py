@@ -43,9 +43,11 @@ def build_facts(intake: Intake, lexicon: Lexicon) -> FactSet:
     values = intake.__dict__
     facts = {k: values[k] for k in _ANSWER_FIELDS if values[k] is not None}
     result = FactSet(facts, intake.unknown_fields)
-    if facts.get("bmi") is None and intake.height_cm and intake.weight_kg:
-        facts["bmi"] = round(intake.weight_kg / (intake.height_cm / 100) ** 2, 1)
-        result.bmi_derived = True
+    if facts.get("bmi") is None:
+        bmi = derived_bmi(intake.height_cm, intake.weight_kg)
+        if bmi is not None:
+            facts["bmi"] = bmi
+            result.bmi_derived = True
     meds = intake.medications
     if meds is not None:
         matches = [match for match in map(lexicon.match, meds) if match.current]  # "stopped X" is not taken
@@ -59,6 +61,13 @@ def build_facts(intake: Intake, lexicon: Lexicon) -> FactSet:
         if result.class_items:
             facts["medication_classes"] = sorted(result.class_items)
     return result
+
+
+def derived_bmi(height_cm: float | None, weight_kg: float | None) -> float | None:
+    """BMI from height and weight (one decimal), when both are given."""
+    if height_cm and weight_kg:
+        return round(weight_kg / (height_cm / 100) ** 2, 1)
+    return None
 
 
 def describer(factset: FactSet, lexicon: Lexicon) -> Callable[[str, Any, Any, "str | None"], str]:

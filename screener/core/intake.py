@@ -472,26 +472,62 @@ def problem_from_error(err: Any) -> Problem:
 
 def soft_warnings(intake: Intake) -> list[Problem]:
     """Implausible-but-possible answers and contradictions worth a second look."""
-    warnings = []
-    for spec in _SOFT:
-        value = getattr(intake, spec.id)
-        lo, hi = spec.soft_range  # type: ignore[misc]
-        if value is not None and not lo <= value <= hi:
-            reason = f"outside the usual range {_fmt(lo)}-{_fmt(hi)} {spec.unit}; please check"
-            warnings.append(Problem(spec.id, f"{_fmt(value)} is {reason}", reason))
-    if intake.pregnant and intake.sex == "male":
-        warnings.append(Problem("pregnant", "answered yes while sex is male; please check",
-                                "contradicts the answer to sex; please check"))
-    if intake.pregnancy_trimester is not None and intake.pregnant is not True:
-        warnings.append(Problem("pregnancy_trimester", "given although pregnant is not yes; it is ignored by pregnancy rules",
-                                "does not fit the answer to pregnant; it is ignored by pregnancy rules"))
-    if intake.bmi is not None and intake.height_cm and intake.weight_kg:
-        derived = intake.weight_kg / (intake.height_cm / 100) ** 2
-        if abs(derived - intake.bmi) > 2:
+    values = intake.__dict__
+    warnings = [soft_range_warning(spec, values[spec.id]) for spec in _SOFT]
+    warnings += [check.warn(values) for check in CROSS_CHECKS]
+    return [warning for warning in warnings if warning is not None]
+
+
+def soft_range_warning(spec: FieldSpec, value: float | None) -> Problem | None:
+    """The warning for a value outside the field's soft range (None inside it, or when missing)."""
+    lo, hi = spec.soft_range  # type: ignore[misc]
+    if value is None or lo <= value <= hi:
+        return None
+    reason = f"outside the usual range {_fmt(lo)}-{_fmt(hi)} {spec.unit}; please check"
+    return Problem(spec.id, f"{_fmt(value)} is {reason}", reason)
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """A warning about answers that contradict each other. `warn` reads only the fields in
+    `reads`, and can warn only when every field in `needs` is answered (the batch path by
+    column relies on both to pick the rows worth checking)."""
+
+    needs: tuple[str, ...]
+    reads: tuple[str, ...]
+    warn: typing.Callable[[typing.Mapping[str, Any]], Problem | None]
+
+
+def _pregnant_male(values: typing.Mapping[str, Any]) -> Problem | None:
+    if values["pregnant"] and values["sex"] == "male":
+        return Problem("pregnant", "answered yes while sex is male; please check",
+                       "contradicts the answer to sex; please check")
+    return None
+
+
+def _trimester_not_pregnant(values: typing.Mapping[str, Any]) -> Problem | None:
+    if values["pregnancy_trimester"] is not None and values["pregnant"] is not True:
+        return Problem("pregnancy_trimester", "given although pregnant is not yes; it is ignored by pregnancy rules",
+                       "does not fit the answer to pregnant; it is ignored by pregnancy rules")
+    return None
+
+
+def _bmi_differs(values: typing.Mapping[str, Any]) -> Problem | None:
+    bmi, height, weight = values["bmi"], values["height_cm"], values["weight_kg"]
+    if bmi is not None and height and weight:
+        derived = weight / (height / 100) ** 2
+        if abs(derived - bmi) > 2:
             reason = "differs from the BMI of height and weight; the given BMI is used"
-            warnings.append(Problem("bmi", f"{_fmt(round(intake.bmi, 1))} differs from height and weight ({derived:.1f}); "
-                                           "the given BMI is used", reason))
-    return warnings
+            return Problem("bmi", f"{_fmt(round(bmi, 1))} differs from height and weight ({derived:.1f}); "
+                                  "the given BMI is used", reason)
+    return None
+
+
+CROSS_CHECKS = (
+    CrossCheck(("pregnant", "sex"), ("pregnant", "sex"), _pregnant_male),
+    CrossCheck(("pregnancy_trimester",), ("pregnancy_trimester", "pregnant"), _trimester_not_pregnant),
+    CrossCheck(("bmi", "height_cm", "weight_kg"), ("bmi", "height_cm", "weight_kg"), _bmi_differs),
+)
 
 
 FIELDS.update(_build_specs())

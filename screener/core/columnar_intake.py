@@ -1,0 +1,212 @@
+"""Validation by column: a frame of answer texts -> typed values, errors and warnings per row,
+the same as `parse_intake` gives row by row.
+
+Nothing here restates an answer rule of the Intake model. Each distinct text of a column is
+decided once by the model itself (`RowValidator.validate_answer`, memoised per worker), and the
+outcome is mapped back onto the column: yes/no spellings, "unsure", choices, units and their
+conversions, hard ranges and their messages all come from the model. The one shortcut is for
+plain numbers ("12", "30.5": digits with at most 4 decimals, within the field's hard range,
+read from the same field specs): those are converted by column, which is exactly what the
+model does to them (a number with at most 4 decimals is its own rounding). The cross-field
+check (onset not after age) runs through the model once per distinct pair; soft ranges and
+cross checks use the model's own functions (`soft_range_warning`, `CROSS_CHECKS`), once per
+distinct value or combination among the rows that can warn at all. A property test checks
+the agreement with `parse_intake`.
+
+Imported only by the batch path.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import polars as pl
+
+from .cached_intake import PAIR, Outcome, RowValidator
+from .columnar_rules import dtype_of
+from .facts import derived_bmi
+from .intake import CROSS_CHECKS, FIELDS, FieldSpec, soft_range_warning
+
+ERRORS, WARNINGS, UNKNOWN = "__errors", "__warnings", "__unknown"
+DERIVED_BMI = "__bmi_derived"
+_PLAIN = {"integer": r"^-?[0-9]{1,9}$", "number": r"^-?[0-9]{1,9}(\.[0-9]{1,4})?$"}
+_FAST_LIMIT = 1e9  # plain numbers are converted by column only within ranges this size
+Recode = Callable[[str, str], "str | None"]  # (field, text) -> text to validate, None for "not answered"
+
+
+class ColumnValidator:
+    """Validates frames of answer texts by column (one instance per worker; not thread-safe).
+
+    `recode` applies a mapping file's codes to a text first (None: a missing-data code).
+    `usable` is false when the Intake model has a validator the memoised path does not know:
+    the caller must then validate row by row.
+    """
+
+    def __init__(self, recode: Recode | None = None, max_cached: int = 200_000):
+        self.rows = RowValidator()
+        self.usable = self.rows.fast
+        self.recode = recode
+        self.max_cached = max_cached
+        self._cache: dict[str, dict[str, Outcome]] = {}
+        self._size = 0
+
+    def outcome(self, name: str, text: str) -> Outcome:
+        """One cell text of a field as the model decides it: (value, unknown, problems)."""
+        by_text = self._cache.setdefault(name, {})
+        hit = by_text.get(text)
+        if hit is None:
+            if self._size >= self.max_cached:
+                self._cache.clear()
+                by_text = self._cache.setdefault(name, {})
+                self._size = 0
+            answer: str | None = text
+            if self.recode is not None and text.strip():  # a blank cell is not answered, codes aside
+                answer = self.recode(name, text)
+            hit = (None, False, ()) if answer is None else self.rows.validate_answer(name, answer)
+            by_text[text] = hit
+            self._size += 1
+        return hit
+
+    def validate(self, cells: pl.DataFrame, unknown: bool = False) -> pl.DataFrame:
+        """Typed values of every field but lists (null where blank, unknown or invalid), ERRORS
+        ("field: message; ..." or ""), WARNINGS (likewise; meaningful for valid rows only),
+        DERIVED_BMI (whether `bmi` was computed from height and weight) and, with `unknown`,
+        UNKNOWN (the fields answered unknown, joined by ",").
+
+        `cells` holds String columns named by field id (null: a blank cell); a field without a
+        column is not answered by anyone.
+        """
+        height = cells.height
+        values: dict[str, pl.Series] = {}
+        errors: list[pl.Series] = []
+        unknowns: list[pl.Series] = []
+        for name, spec in FIELDS.items():
+            column = cells[name] if name in cells.columns else pl.Series(name, [None] * height, pl.String)
+            value, error, said_unknown = self._column(spec, column, unknown)
+            if spec.kind != "list":
+                values[name] = value
+            if error is not None:
+                errors.append(error)
+            if said_unknown is not None:
+                unknowns.append(said_unknown)
+        frame = pl.DataFrame(values)
+        frame, pair_error = self._pairs(frame)
+        if pair_error is not None:  # the model reports it in the place of the later field
+            errors.append(pair_error)
+        order = {name: i for i, name in enumerate(FIELDS)}
+        errors.sort(key=lambda series: order[series.name])
+        frame = frame.with_columns(_joined(errors, height).alias(ERRORS))
+        frame = self._bmi(frame)
+        frame = frame.with_columns(self._warnings(frame).alias(WARNINGS))
+        if unknown:
+            frame = frame.with_columns(_joined(unknowns, height, ",").alias(UNKNOWN))
+        return frame
+
+    # -- one column ----------------------------------------------------------------------------
+
+    def _column(self, spec: FieldSpec, column: pl.Series,
+                unknown: bool) -> tuple[pl.Series, pl.Series | None, pl.Series | None]:
+        name = spec.id
+        dtype = pl.String if spec.kind == "list" else dtype_of(spec)
+        fast = self._plain_numbers(spec, column)
+        rest = column if fast is None else column.filter(~fast[0])
+        texts = rest.drop_nulls().unique().to_list()
+        outcomes = [self.outcome(name, text) for text in texts]
+        value = _replaced(column, texts, [None if spec.kind == "list" else o[0] for o in outcomes], dtype)
+        if fast is not None:
+            value = pl.select(pl.when(fast[0]).then(fast[1]).otherwise(value)).to_series()
+        value = value.alias(name)
+        wrong = [(text, "; ".join(f"{p.field}: {p.message}" for p in o[2])) for text, o in zip(texts, outcomes) if o[2]]
+        error = _replaced(column, [t for t, _ in wrong], [m for _, m in wrong], pl.String).alias(name) if wrong else None
+        said = [text for text, o in zip(texts, outcomes) if o[1]]
+        said_unknown = None
+        if unknown and said:
+            said_unknown = _replaced(column, said, [name] * len(said), pl.String).alias(name)
+        return value, error, said_unknown
+
+    @staticmethod
+    def _plain_numbers(spec: FieldSpec, column: pl.Series) -> tuple[pl.Series, pl.Series] | None:
+        """(mask, values) of the plain numbers within the hard range, converted by column."""
+        if spec.kind not in _PLAIN or spec.minimum is None or spec.maximum is None \
+                or max(abs(spec.minimum), abs(spec.maximum)) > _FAST_LIMIT:
+            return None
+        number = column.cast(pl.Float64, strict=False)
+        mask = (column.str.contains(_PLAIN[spec.kind]) & number.is_between(spec.minimum, spec.maximum)).fill_null(False)
+        number = pl.select(pl.when(mask).then(number + 0.0)).to_series()  # + 0.0: -0 is 0, as in the model
+        return mask, number.cast(dtype_of(spec))
+
+    def _pairs(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
+        """The model's cross-field check (onset not after age), once per distinct valid pair."""
+        first, second = PAIR
+        both = frame.select(first, second).drop_nulls().unique()
+        bad = [(a, b, "; ".join(f"{p.field}: {p.message}" for p in problems))
+               for a, b in both.iter_rows() if (problems := self.rows.pair(a, b))]
+        if not bad:
+            return frame, None
+        table = pl.DataFrame({first: [a for a, _, _ in bad], second: [b for _, b, _ in bad],
+                              "__pair": [m for _, _, m in bad]}, schema_overrides={first: frame[first].dtype,
+                                                                                  second: frame[second].dtype})
+        message = frame.select(first, second).join(table, on=[first, second], how="left", maintain_order="left")["__pair"]
+        frame = frame.with_columns(pl.when(message.is_null()).then(pl.col(second)).otherwise(None).alias(second))
+        return frame, message.alias(second)
+
+    @staticmethod
+    def _bmi(frame: pl.DataFrame) -> pl.DataFrame:
+        """BMI from height and weight where it was not answered (facts.derived_bmi, once per pair)."""
+        if "bmi" not in frame.columns or "height_cm" not in frame.columns or "weight_kg" not in frame.columns:
+            return frame.with_columns(pl.lit(False).alias(DERIVED_BMI))
+        wanted = frame["bmi"].is_null() & frame["height_cm"].is_not_null() & frame["weight_kg"].is_not_null()
+        pairs = frame.filter(wanted).select("height_cm", "weight_kg").unique()
+        if pairs.height == 0:
+            return frame.with_columns(pl.lit(False).alias(DERIVED_BMI))
+        table = pairs.with_columns(pl.Series("__bmi", [derived_bmi(h, w) for h, w in pairs.iter_rows()], pl.Float64))
+        derived = frame.select("height_cm", "weight_kg").join(table, on=["height_cm", "weight_kg"], how="left",
+                                                              maintain_order="left")["__bmi"]
+        derived = pl.select(pl.when(wanted).then(derived).otherwise(None)).to_series()
+        return frame.with_columns(pl.coalesce(pl.col("bmi"), derived).alias("bmi"),
+                                  derived.is_not_null().alias(DERIVED_BMI))
+
+    @staticmethod
+    def _warnings(frame: pl.DataFrame) -> pl.Series:
+        """The soft-range and cross-check warnings of each row, in the model's order.
+
+        The model warns from the answers, not from a BMI derived from height and weight: the
+        derived BMI is left out here as it is there.
+        """
+        answered = frame.with_columns(pl.when(pl.col(DERIVED_BMI)).then(None).otherwise(pl.col("bmi")).alias("bmi")) \
+            if "bmi" in frame.columns else frame
+        parts: list[pl.Series] = []
+        for spec in FIELDS.values():
+            if not spec.soft_range:
+                continue
+            lo, hi = spec.soft_range
+            column = answered[spec.id]
+            outside = sorted(set(column.filter(column.is_not_null() & ~column.is_between(lo, hi)).to_list()))
+            messages = [str(soft_range_warning(spec, v)) for v in outside]
+            parts.append(_replaced(column, outside, messages, pl.String))
+        for check in CROSS_CHECKS:
+            keys = list(check.reads)
+            candidates = answered.select(keys).filter(pl.all_horizontal(pl.col(n).is_not_null() for n in check.needs))
+            combos = candidates.unique()
+            found = [(row, str(problem)) for row in combos.iter_rows(named=True) if (problem := check.warn(row))]
+            if not found:
+                continue
+            table = pl.DataFrame([row for row, _ in found], schema=answered.select(keys).schema).with_columns(
+                pl.Series("__warning", [m for _, m in found], pl.String))
+            parts.append(answered.select(keys).join(table, on=keys, how="left", nulls_equal=True,
+                                                    maintain_order="left")["__warning"])
+        return _joined(parts, frame.height)
+
+
+def _replaced(column: pl.Series, old: list[Any], new: list[Any], dtype: Any) -> pl.Series:
+    """Each value of `old` in the column replaced by its `new`; everything else null."""
+    if not old:
+        return pl.Series(column.name, [None] * column.len(), dtype)
+    return column.replace_strict(old, new, default=None, return_dtype=dtype)
+
+
+def _joined(parts: list[pl.Series], height: int, separator: str = "; ") -> pl.Series:
+    """The non-null texts of each row joined ("" when there are none)."""
+    if not parts:
+        return pl.Series([""] * height, dtype=pl.String)
+    return pl.select(pl.concat_str(parts, separator=separator, ignore_nulls=True).fill_null("")).to_series()
