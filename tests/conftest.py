@@ -21,3 +21,9 @@ def durable(rulebook: Rulebook):
 def reference(rulebook: Rulebook):
     with Screener(rulebook, "reference") as screener:
         yield screener
+
+
+@pytest.fixture(scope="session")
+def columnar(rulebook: Rulebook):
+    with Screener(rulebook, "columnar") as screener:
+        yield screener

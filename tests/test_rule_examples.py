@@ -1,4 +1,4 @@
-"""Every rule's examples, one test id each, in both engines."""
+"""Every rule's examples, one test id each, in all three engines."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ EXAMPLES = list(examples(default_rulebook()))
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[ex.test_id for ex in EXAMPLES])
-def test_rule_example(example, durable, reference):
-    assert check_example(example, [durable, reference]) == []
+def test_rule_example(example, durable, reference, columnar):
+    assert check_example(example, [durable, reference, columnar]) == []
 
 
 def test_every_rule_has_both_kinds_of_example(rulebook):

@@ -1,4 +1,4 @@
-"""Every rule's `fires` and `silent` examples, run through both engines.
+"""Every rule's `fires` and `silent` examples, run through all three engines.
 
 `screener check` and the test suite (one test id per example) use the same functions.
 """
@@ -71,8 +71,8 @@ def check_definitions(rulebook: Rulebook) -> tuple[int, list[str]]:
 
 
 def check_all(rulebook: Rulebook) -> tuple[int, list[str]]:
-    """Run every example in both engines, and the named conditions' examples; (examples run, problems)."""
-    screeners = [Screener(rulebook, "durable"), Screener(rulebook, "reference")]
+    """Run every example in all three engines, and the named conditions' examples; (examples run, problems)."""
+    screeners = [Screener(rulebook, "durable"), Screener(rulebook, "reference"), Screener(rulebook, "columnar")]
     try:
         all_examples = list(examples(rulebook))
         problems = [p for ex in all_examples for p in check_example(ex, screeners)]

@@ -15,7 +15,7 @@ from .intake import Intake, ParsedIntake
 from .models import KIND_ORDER, Criteria, Criterion, CriterionStatus, Finding, Report
 from .rulebook import Rulebook, default_rulebook
 
-EngineKind = Literal["durable", "reference"]
+EngineKind = Literal["durable", "reference", "columnar"]
 
 CRITERIA = {
     "1_urge_to_move": "urge_to_move",
@@ -33,6 +33,10 @@ _KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 
 def make_engine(rulebook: Rulebook, kind: EngineKind = "durable") -> Engine:
     pairs = [(rule.id, rule.condition) for rule in rulebook.rules]
+    if kind == "columnar":  # polars: loaded only when this engine is asked for
+        from .columnar_rules import ColumnarEngine, item_bits
+
+        return ColumnarEngine(pairs, {"medication_classes": item_bits(rulebook.lexicon.classes)})
     return DurableEngine(pairs) if kind == "durable" else ReferenceEngine(pairs)
 
 

@@ -103,7 +103,7 @@ def rules(fmt: str) -> None:
 
 @main.command()
 def check() -> None:
-    """Load the rulebook, lexicon and questionnaire and run every rule's examples; exit 1 on any problem."""
+    """Load the rulebook, lexicon and questionnaire and run every rule's examples in every engine; exit 1 on any problem."""
     from ..core.examples import check_all
 
     rulebook = load_rulebook_or_exit()
@@ -111,7 +111,7 @@ def check() -> None:
     if problems:
         fail([*problems, f"{len(problems)} problem(s) in {count} examples"])
     click.echo(f"ok: {len(rulebook.rules)} rules, {len(rulebook.sources)} sources, "
-               f"{len(rulebook.lexicon.index)} medication names, {count} examples pass in both engines")
+               f"{len(rulebook.lexicon.index)} medication names, {count} examples pass in all three engines (durable, reference, columnar)")
     from ..core.questionnaire import QuestionnaireError, default_questionnaire
 
     try:
