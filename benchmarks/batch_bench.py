@@ -85,13 +85,51 @@ def synthetic_row(rng: random.Random, index: int) -> list[str]:
     return [row[name] for name in HEADER]
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> None:
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+UNIT_CELLS = {"ferritin_ng_ml": ["{} ng/mL", "{} µg/L", "{}ug/l", "{} pmol/L", "{} mg"],
+              "hemoglobin_g_dl": ["{} g/dL", "{}0 g/L"], "bmi": ["{} kg/m2", "{} kg/m²"],
+              "sleep_hours": ["{} h", "{} hours"], "age_years": ["{} years", "{} y"]}
+
+
+def messy_row(rng: random.Random, index: int) -> list[str]:
+    """A synthetic row with the mess of real exports: units, full-width digits, decimal commas,
+    odd yes/no spellings, "Unknown", padding, soft-range and out-of-range values, onset after
+    age, a trimester without a pregnancy, formula-like ids, quoted medication lists; about 40 %
+    of rows are invalid."""
+    cells = dict(zip(HEADER, synthetic_row(rng, index)))
+    for name, value in cells.items():
+        roll = rng.random()
+        if not value or roll > 0.12:
+            continue
+        if name in UNIT_CELLS and roll < 0.05:
+            cells[name] = rng.choice(UNIT_CELLS[name]).format(value)
+        elif name in YESNO_FIELDS:
+            cells[name] = rng.choice([value.upper(), f" {value} ", value[:1], "Unknown", "TRUE", "0", "maybe"])
+        elif roll < 0.01:
+            cells[name] = rng.choice([value.translate(FULL_WIDTH), value.replace(".", ","), f"{value}e0", "n/a"])
+        elif roll < 0.02 and name != "respondent_id":
+            cells[name] = rng.choice(["unsure", "  ", f"-{value}", f"{value}0"])
+    if rng.random() < 0.05:
+        cells["ferritin_ng_ml"] = rng.choice(["2500", "0.5", "150000", "3000 ng/mL"])
+    if rng.random() < 0.03:
+        cells["onset_age_years"], cells["age_years"] = "60", "40"
+    if rng.random() < 0.02:
+        cells["pregnancy_trimester"] = "2"
+    if rng.random() < 0.01:
+        cells["respondent_id"] = rng.choice(["=HYPERLINK(1)", "+1", "-7", "@x", " ", "a,b", 'say "hi"'])
+    if rng.random() < 0.02:
+        cells["medications"] = rng.choice(["sertraline, aspirin", "Tylenol PM;xyz 10 mg", "none", "unsure"])
+    return [cells[name] for name in HEADER]
+
+
+def generate(path: Path, rows: int, seed: int = 7, messy: bool = False) -> None:
     rng = random.Random(seed)
+    make = messy_row if messy else synthetic_row
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for index in range(1, rows + 1):
-            writer.writerow(synthetic_row(rng, index))
+            writer.writerow(make(rng, index))
 
 
 # -- the floor: read, map and validate every row in the same workers, no scoring, no output ------

@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 0.5
 HEAVY = ("pydantic", "rich", "durable", "yaml", "orjson", "screener.core.intake", "screener.core.engine",
-         "screener.core.questionnaire", "screener.ui.ask", "dask", "distributed", "pyarrow", "matplotlib", "jinja2")
+         "screener.core.questionnaire", "screener.ui.ask", "dask", "distributed", "pyarrow", "matplotlib", "jinja2",
+         "polars")
 COMMANDS = {
     "python -c pass (floor)": ["-c", "pass"],
     "screener --help": ["-m", "screener", "--help"],

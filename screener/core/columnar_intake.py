@@ -25,11 +25,12 @@ import polars as pl
 from .cached_intake import PAIR, Outcome, RowValidator
 from .columnar_rules import dtype_of
 from .facts import derived_bmi
-from .intake import CROSS_CHECKS, FIELDS, FieldSpec, soft_range_warning
+from .intake import CROSS_CHECKS, FIELDS, FieldSpec, clean_value, soft_range_warning
 
 ERRORS, WARNINGS, UNKNOWN = "__errors", "__warnings", "__unknown"
 DERIVED_BMI = "__bmi_derived"
-_PLAIN = {"integer": r"^-?[0-9]{1,9}$", "number": r"^-?[0-9]{1,9}(\.[0-9]{1,4})?$"}
+_PLAIN = {"integer": r"^-?[0-9]{1,9}$", "number": r"^-?[0-9]{1,9}(\.[0-9]{1,4})?$",
+          "text": r"(?s)^[!-~](.*[!-~])?$"}  # text with nothing to strip at either end
 _FAST_LIMIT = 1e9  # plain numbers are converted by column only within ranges this size
 Recode = Callable[[str, str], "str | None"]  # (field, text) -> text to validate, None for "not answered"
 
@@ -52,6 +53,10 @@ class ColumnValidator:
 
     def outcome(self, name: str, text: str) -> Outcome:
         """One cell text of a field as the model decides it: (value, unknown, problems)."""
+        spec = FIELDS.get(name)
+        if spec is not None and spec.kind == "text":  # any text is a valid text: as RowValidator does
+            answer = self.recode(name, text) if self.recode is not None and text.strip() else text
+            return clean_value(spec, answer), False, ()
         by_text = self._cache.setdefault(name, {})
         hit = by_text.get(text)
         if hit is None:
@@ -108,7 +113,7 @@ class ColumnValidator:
                 unknown: bool) -> tuple[pl.Series, pl.Series | None, pl.Series | None]:
         name = spec.id
         dtype = pl.String if spec.kind == "list" else dtype_of(spec)
-        fast = self._plain_numbers(spec, column)
+        fast = self._taken_as_is(spec, column)
         rest = column if fast is None else column.filter(~fast[0])
         texts = rest.drop_nulls().unique().to_list()
         outcomes = [self.outcome(name, text) for text in texts]
@@ -124,9 +129,14 @@ class ColumnValidator:
             said_unknown = _replaced(column, said, [name] * len(said), pl.String).alias(name)
         return value, error, said_unknown
 
-    @staticmethod
-    def _plain_numbers(spec: FieldSpec, column: pl.Series) -> tuple[pl.Series, pl.Series] | None:
-        """(mask, values) of the plain numbers within the hard range, converted by column."""
+    def _taken_as_is(self, spec: FieldSpec, column: pl.Series) -> tuple[pl.Series, pl.Series] | None:
+        """(mask, values) of the cells the model would take as they are, converted by column: plain
+        numbers within the hard range, and text with no space to strip (without a mapping's codes)."""
+        if self.recode is not None:
+            return None
+        if spec.kind == "text":
+            mask = column.str.contains(_PLAIN["text"]).fill_null(False)
+            return mask, column
         if spec.kind not in _PLAIN or spec.minimum is None or spec.maximum is None \
                 or max(abs(spec.minimum), abs(spec.maximum)) > _FAST_LIMIT:
             return None

@@ -18,6 +18,8 @@ from typing import Any, Callable, Iterable, Iterator
 from .batch_output import AtomicOutput, header_line
 from .csv_input import Chunk
 from .scorer import CHUNK_ROWS, Scorers, Tally, Task, error_output, split_task
+
+COLUMNAR_CHUNK_ROWS = 20_000  # the columnar engine pays a fixed cost per chunk: fewer, larger chunks
 from .sources import Source, expand, open_source
 
 Parts = Iterator[tuple[str, Tally]]  # output text and tally of each part, in input order
@@ -32,7 +34,7 @@ class BatchOptions:
     mapping: str | None = None
     jobs: int | None = None
     delimiter: str | None = None
-    engine: str = "durable"
+    engine: str | None = None  # None: columnar for CSV output on local workers, else durable
     progress: bool = False
     worker_timeout: float = 300.0
     cluster: str | None = None
@@ -51,9 +53,11 @@ class _Local:
         from .workers import OrderedPool
 
         stamp = default_rulebook().stamp
+        # A process that has run polars threads (a test, a notebook) must not fork: the child could deadlock.
+        method = "spawn" if self.options.engine == "columnar" and "polars" in sys.modules else None
         pool = OrderedPool(self.options.jobs or os.cpu_count() or 1, Scorers, (), split_task,
                            lambda task, reason: error_output(task[1], stamp, task[2], reason),
-                           self.options.worker_timeout)
+                           self.options.worker_timeout, method)
         try:
             for _, parts in pool.map(tasks):
                 yield from parts
@@ -61,9 +65,14 @@ class _Local:
             self.deaths += pool.deaths
 
     def notes(self, tally: Tally) -> list[str]:
+        out = []
+        if tally.per_row:
+            out.append(f"{tally.per_row} rows were scored row by row with durable-rules (the same results): the "
+                       "columnar engine reads CSV only, without checkbox columns or several columns for one field, "
+                       "and rows retried one by one are scored row by row")
         if not self.deaths:
-            return []
-        return [f"{self.deaths} worker process(es) died or stalled and were replaced; their rows were scored again "
+            return out
+        return out + [f"{self.deaths} worker process(es) died or stalled and were replaced; their rows were scored again "
                 "one by one" + ("; see the rows with status error" if tally.error else "")]
 
     def close(self) -> None:
@@ -101,7 +110,7 @@ class _Inputs:
             source = self.current = self.kept if index == 0 else open_source(path, self.options, lambda line: None)
             records = 0
             try:
-                for chunk in source.chunks(CHUNK_ROWS if self.options.format == "csv" else REPORT_CHUNK_ROWS):
+                for chunk in source.chunks(_chunk_rows(self.options)):
                     records += chunk.count
                     yield index, source.settings, Chunk(chunk.start_row + offset, chunk.count, chunk.text)
             finally:
@@ -120,10 +129,22 @@ class _Inputs:
             self.kept.close()
 
 
+def _chunk_rows(options: BatchOptions) -> int:
+    if options.format != "csv":
+        return REPORT_CHUNK_ROWS
+    return COLUMNAR_CHUNK_ROWS if options.engine == "columnar" else CHUNK_ROWS
+
+
+def default_engine(options: BatchOptions) -> str:
+    """The engine a run uses: the one asked for, else columnar for CSV output on local workers."""
+    return options.engine or ("columnar" if options.format == "csv" and not options.cluster else "durable")
+
+
 def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     """Score every input into the output; raises InputError before any work (OutputError, a
     subclass, also when writing fails), and KeyboardInterrupt, WorkersFailed or ClusterFailed
     during it (the final output is then not written)."""
+    options.engine = default_engine(options)
     paths = expand(options.inputs)
     inputs = _Inputs(paths, options, note)
     scorer: Any = None

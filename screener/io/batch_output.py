@@ -49,11 +49,20 @@ def _safe_line(text: str) -> str:
 def csv_line(cells: Iterable[object]) -> str:
     """One CSV line: cells quoted when they hold a comma, a quote, CR or LF (the csv module
     leaves a lone CR unquoted, and a reader then sees two rows)."""
-    out = []
-    for cell in cells:
-        text = str(cell)
-        out.append('"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text)
-    return ",".join(out) + "\n"
+    return ",".join(_quoted(str(cell)) for cell in cells) + "\n"
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+
+
+def text_cell(text: str) -> str:
+    """A text cell as it is written: escaped against formulas (`safe_cell`), then quoted if need be."""
+    return _quoted(safe_cell(text))
+
+
+# A text cell that `text_cell` may change: everything else is written as it is.
+NEEDS_CARE = r'[,"\r\n]|^[=+\-@\t\uff1d\uff0b\uff0d\uff20]'
 
 
 def problems_text(problems: Iterable[dict[str, str]]) -> str:
@@ -69,8 +78,8 @@ class CsvRows:
     def add(self, row: int, respondent_id: str, status: str, errors: str, warnings: str,
             kinds: list[str] | None = None) -> None:
         """One row; `kinds` holds the five kind cells (codes joined by "; ") in KIND_COLUMNS order."""
-        self._lines.append(csv_line([row, safe_cell(respondent_id), status, safe_cell(errors), safe_cell(warnings),
-                                     *(kinds or _NO_KINDS)]))
+        self._lines.append(",".join([str(row), text_cell(respondent_id), status, text_cell(errors), text_cell(warnings),
+                                     *map(_quoted, kinds or _NO_KINDS)]) + "\n")
 
     def take(self) -> str:
         text = "".join(self._lines)

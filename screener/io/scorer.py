@@ -48,6 +48,7 @@ class Tally:
     invalid: int = 0
     error: int = 0
     warned: int = 0
+    per_row: int = 0  # rows the columnar engine left to the row-by-row path (inputs it does not cover)
     findings: Counter = field(default_factory=Counter)
 
     def add(self, other: Tally) -> None:
@@ -57,6 +58,7 @@ class Tally:
         self.invalid += other.invalid
         self.error += other.error
         self.warned += other.warned
+        self.per_row += other.per_row
         self.findings.update(other.findings)
 
     def lines(self, top: int = 5) -> list[str]:
@@ -276,12 +278,17 @@ class Scorers:
     """A worker's scorers for a whole run, one per input (by its index), each built on first use."""
 
     def __init__(self) -> None:
-        self.by_input: dict[int, ChunkScorer] = {}
+        self.by_input: dict[int, Any] = {}
 
     def __call__(self, task: Task) -> tuple[str, Tally]:
         index, settings, chunk = task
         if index not in self.by_input:
-            self.by_input[index] = ChunkScorer(settings)
+            if settings.engine == "columnar":
+                from .columnar import ColumnarScorer
+
+                self.by_input[index] = ColumnarScorer(settings)  # type: ignore[assignment]
+            else:
+                self.by_input[index] = ChunkScorer(settings)
         return self.by_input[index](chunk)
 
 

@@ -105,13 +105,14 @@ def describe_exit(code: int | None) -> str:
 
 class OrderedPool:
     def __init__(self, jobs: int, init: Callable[..., Callable[[Any], Any]], init_args: tuple[Any, ...],
-                 split: Callable[[Any], list[Any]], on_dead: Callable[[Any, str], Any], timeout: float = 300.0):
+                 split: Callable[[Any], list[Any]], on_dead: Callable[[Any, str], Any], timeout: float = 300.0,
+                 start_method: str | None = None):
         self.jobs = max(1, jobs)
         self.init, self.init_args = init, init_args
         self.split, self.on_dead = split, on_dead
         self.timeout = timeout
         methods = mp.get_all_start_methods()
-        self._ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+        self._ctx = mp.get_context(start_method or ("fork" if "fork" in methods else "spawn"))
         self.workers: list[_Worker] = []
         self.deaths = 0
         self.started = 0

@@ -224,8 +224,10 @@ def schema(name: str) -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--delimiter", type=click.Choice([",", ";", "tab", "|"]),
               help="CSV delimiter [default: detected from the header].")
-@click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
-              help="Rule engine (the reference evaluator gives identical findings).")
+@click.option("--engine", type=click.Choice(["durable", "reference", "columnar"]),
+              help="Rule engine: columnar (compiled column expressions, proven equal to durable-rules), durable "
+                   "(durable-rules, the engine of record) or reference (plain Python) [default: columnar for CSV "
+                   "output, else durable].")
 @click.option("--worker-timeout", type=click.FloatRange(min=0.1), default=300, show_default=True, metavar="SECONDS",
               help="A worker process that makes no progress on a chunk for this long is stopped; its rows are "
                    "retried one by one.")
@@ -233,7 +235,7 @@ def schema(name: str) -> None:
               help="Score on a Dask cluster: local[N] starts N workers here; dask://HOST:PORT joins a scheduler "
                    "(pip install 'screener[dask]').")
 def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | None, redcap_dictionary: str | None,
-          jobs: int | None, strict: bool, quiet: bool, delimiter: str | None, engine: str, worker_timeout: float,
+          jobs: int | None, strict: bool, quiet: bool, delimiter: str | None, engine: str | None, worker_timeout: float,
           cluster: str | None) -> None:
     """Score every row of each INPUT (CSV, JSON Lines or Parquet; FHIR QuestionnaireResponses as
     JSON Lines or a .json Bundle; a glob; '-' reads stdin), one output row per input row; several

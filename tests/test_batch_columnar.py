@@ -1,0 +1,141 @@
+"""The columnar engine writes the bytes durable-rules writes: on the synthetic benchmark
+cohort (clean and messy), on every rule example, on the awkward input fixtures (quotes, blank
+and ragged lines, CRLF, other delimiters and encodings) and through a mapping file's codes.
+The big run of the same check is `benchmarks/columnar_equality.py`."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import SCREENER, ok, screener
+
+from screener.core.rulebook import default_rulebook
+from screener.io.batch import BatchOptions, default_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "batch"
+ENGINES = ("durable", "reference", "columnar")
+_spec = importlib.util.spec_from_file_location("batch_bench", ROOT / "benchmarks" / "batch_bench.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)  # type: ignore[union-attr]
+
+
+def outputs(path: Path, *extra: str, engines=ENGINES, where: Path | None = None) -> dict[str, tuple[bytes, bytes]]:
+    """Each engine's output bytes and stderr for one input (outputs written beside it, or in `where`)."""
+    found = {}
+    for engine in engines:
+        out = (where or path.parent) / f"{path.stem}-{engine}.out"
+        result = ok(screener("batch", str(path), "-o", str(out), "--engine", engine, "--jobs", "2", *extra))
+        found[engine] = (out.read_bytes(), result.stderr)
+    return found
+
+
+def assert_all_equal(found: dict[str, tuple[bytes, bytes]]) -> None:
+    """The same output, and the same summary and notes (but the columnar engine's own note)."""
+    durable = found["durable"]
+    for engine, got in found.items():
+        assert got[0] == durable[0], f"{engine} output differs from durable-rules"
+        notes = b"".join(line for line in got[1].splitlines(keepends=True) if b"scored row by row" not in line)
+        assert notes == durable[1], f"{engine} summary differs from durable-rules"
+
+
+@pytest.mark.parametrize("messy", [False, True], ids=["clean", "messy"])
+def test_three_engines_give_the_same_bytes_on_the_synthetic_cohort(tmp_path, messy):
+    path = tmp_path / "cohort.csv"
+    rows = 25_000 if messy else 10_000  # the messy file spans two chunks of the columnar engine
+    bench.generate(path, rows, seed=11, messy=messy)
+    found = outputs(path)
+    assert_all_equal(found)
+    written = list(csv.DictReader(found["columnar"][0].decode().splitlines()))
+    assert len(written) == rows and {row["status"] for row in written} == {"ok", "invalid"}
+    if messy:  # the mess is there: many invalid rows, warnings, formula-like ids
+        assert sum(row["status"] == "invalid" for row in written) > 5_000
+        assert sum(bool(row["warnings"]) for row in written) > 200
+        assert any(row["respondent_id"].startswith("'") for row in written)
+
+
+def test_three_engines_give_the_same_bytes_on_every_rule_example(tmp_path):
+    rulebook = default_rulebook()
+    answers = [example for rule in rulebook.rules for kind in ("fires", "silent")
+               for example in getattr(rule.examples, kind)]
+    header = list(dict.fromkeys(name for example in answers for name in example))
+    path = tmp_path / "examples.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for example in answers:
+            writer.writerow([_cell(example.get(name)) for name in header])
+    found = outputs(path)
+    assert_all_equal(found)
+    answered = [example for example in answers if any(_cell(value) for value in example.values())]
+    assert found["columnar"][0].count(b",ok,") == len(answered)  # an example of no answers is a blank line
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(value)
+    return str(value)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.csv")
+                                        if p.name not in ("empty.csv", "header_only.csv")))
+def test_the_awkward_inputs_give_the_same_bytes(name, tmp_path):
+    assert_all_equal(outputs(FIXTURES / name, engines=("durable", "columnar"), where=tmp_path))
+
+
+def test_blank_ragged_and_quoted_rows_in_one_chunk_keep_their_places(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(b"respondent_id,age_years,medications,smoker\r\n"
+                     b"A,40,\"sertraline,\r\naspirin\",yes\r\n\r\n,,,\r\nB,30\r\nC,50,,no,extra\rD,20,,n\r\n")
+    assert_all_equal(outputs(path, engines=("durable", "columnar")))
+
+
+def test_a_mapping_files_codes_apply_by_column(tmp_path):
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns: {ID: respondent_id, Ferritin: ferritin_ng_ml}\nmissing: [-999, NA]\n"
+                       "unknown: [-888]\nvalues: {sex: {1: female, 2: male}, smoker: {j: yes}}\ndecimal_comma: true\n")
+    path = tmp_path / "coded.csv"
+    path.write_text("ID,age_years,sex,Ferritin,smoker\nA,40,1,\"12,5\",j\nNA,-999,2,-888,-888\n -999 ,30,3,abc,n\n")
+    assert_all_equal(outputs(path, "--mapping", str(mapping), engines=("durable", "columnar")))
+
+
+def test_inputs_the_columnar_engine_does_not_cover_are_scored_row_by_row_and_counted(tmp_path):
+    found = outputs(ROOT / "examples" / "redcap-export.csv", "--mapping", str(ROOT / "examples" / "redcap-mapping.yaml"),
+                    engines=("durable", "columnar"), where=tmp_path)
+    assert_all_equal(found)
+    assert b"rows were scored row by row with durable-rules" in found["columnar"][1]
+
+
+def test_the_default_engine_is_columnar_for_csv_output_on_local_workers():
+    assert default_engine(BatchOptions(["x.csv"])) == "columnar"
+    assert default_engine(BatchOptions(["x.csv"], format="jsonl")) == "durable"
+    assert default_engine(BatchOptions(["x.csv"], cluster="local[2]")) == "durable"
+    assert default_engine(BatchOptions(["x.csv"], engine="reference")) == "reference"
+
+
+PROBE = """
+import sys
+from screener.ui.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("POLARS" if "polars" in sys.modules else "NO POLARS", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["batch", "--help"], ["score", "examples/low-ferritin-on-sertraline.json"]],
+                         ids=["help", "batch-help", "score"])
+def test_polars_is_imported_only_by_the_batch_path(args):
+    result = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=ROOT, capture_output=True, timeout=60)
+    assert result.stderr.decode().strip().endswith("NO POLARS"), result.stderr.decode()
+    assert Path(SCREENER).exists()
