@@ -28,9 +28,11 @@ from .facts import derived_bmi
 from .intake import CROSS_CHECKS, FIELDS, FieldSpec, clean_value, soft_range_warning
 
 ERRORS, WARNINGS, UNKNOWN = "__errors", "__warnings", "__unknown"
+_ERROR, _UNKNOWN = "__error:", "__unknown:"
 DERIVED_BMI = "__bmi_derived"
 _PLAIN = {"integer": r"^-?[0-9]{1,9}$", "number": r"^-?[0-9]{1,9}(\.[0-9]{1,4})?$",
           "text": r"(?s)^[!-~](.*[!-~])?$"}  # text with nothing to strip at either end
+_FEW = 8  # up to this many distinct texts, a column is mapped by equality tests, beyond by a hash table
 _FAST_LIMIT = 1e9  # plain numbers are converted by column only within ranges this size
 Recode = Callable[[str, str], "str | None"]  # (field, text) -> text to validate, None for "not answered"
 
@@ -82,83 +84,80 @@ class ColumnValidator:
         column is not answered by anyone.
         """
         height = cells.height
-        values: dict[str, pl.Series] = {}
-        errors: list[pl.Series] = []
-        unknowns: list[pl.Series] = []
+        given = [spec for name, spec in FIELDS.items() if name in cells.columns]
+        taken = {spec.id: self._taken_as_is(spec) for spec in given}
+        # One pass for the distinct texts the model must decide, one for every column's outcome.
+        distinct = cells.lazy().select(
+            (pl.col(spec.id) if taken[spec.id] is None else pl.col(spec.id).filter(~taken[spec.id][0]))
+            .drop_nulls().unique().implode() for spec in given).collect().row(0, named=True) if given else {}
+        exprs: list[pl.Expr] = []
+        errors: list[str] = []
+        unknowns: list[str] = []
         for name, spec in FIELDS.items():
-            column = cells[name] if name in cells.columns else pl.Series(name, [None] * height, pl.String)
-            value, error, said_unknown = self._column(spec, column, unknown)
+            if name not in distinct:
+                if spec.kind != "list":
+                    exprs.append(pl.lit(None, dtype_of(spec)).alias(name))
+                continue
+            texts = distinct[name]
+            outcomes = [self.outcome(name, text) for text in texts]
             if spec.kind != "list":
-                values[name] = value
-            if error is not None:
-                errors.append(error)
-            if said_unknown is not None:
-                unknowns.append(said_unknown)
-        frame = pl.DataFrame(values)
-        frame, pair_error = self._pairs(frame)
-        if pair_error is not None:  # the model reports it in the place of the later field
-            errors.append(pair_error)
+                value = _replaced(name, texts, [o[0] for o in outcomes], dtype_of(spec))
+                if taken[name] is not None:
+                    value = pl.when(taken[name][0]).then(taken[name][1]).otherwise(value)
+                exprs.append(value.alias(name))
+            wrong = [(text, "; ".join(f"{p.field}: {p.message}" for p in o[2])) for text, o in zip(texts, outcomes) if o[2]]
+            if wrong:
+                errors.append(name)
+                exprs.append(_replaced(name, [t for t, _ in wrong], [m for _, m in wrong], pl.String).alias(_ERROR + name))
+            said = [text for text, o in zip(texts, outcomes) if o[1]]
+            if unknown and said:
+                unknowns.append(name)
+                exprs.append(_replaced(name, said, [name] * len(said), pl.String).alias(_UNKNOWN + name))
+        frame = cells.lazy().select(exprs).collect()
+        frame, paired = self._pairs(frame)
+        if paired and PAIR[1] not in errors:  # the model reports it in the place of the later field
+            errors.append(PAIR[1])
         order = {name: i for i, name in enumerate(FIELDS)}
-        errors.sort(key=lambda series: order[series.name])
-        frame = frame.with_columns(_joined(errors, height).alias(ERRORS))
+        errors.sort(key=order.__getitem__)
+        frame = frame.with_columns(_joined([pl.col(_ERROR + name) for name in errors], height).alias(ERRORS),
+                                   _joined([pl.col(_UNKNOWN + name) for name in unknowns], height, ",").alias(UNKNOWN))
+        frame = frame.drop([_ERROR + name for name in errors] + [_UNKNOWN + name for name in unknowns])
         frame = self._bmi(frame)
-        frame = frame.with_columns(self._warnings(frame).alias(WARNINGS))
-        if unknown:
-            frame = frame.with_columns(_joined(unknowns, height, ",").alias(UNKNOWN))
-        return frame
+        return frame.with_columns(self._warnings(frame).alias(WARNINGS))
 
-    # -- one column ----------------------------------------------------------------------------
-
-    def _column(self, spec: FieldSpec, column: pl.Series,
-                unknown: bool) -> tuple[pl.Series, pl.Series | None, pl.Series | None]:
-        name = spec.id
-        dtype = pl.String if spec.kind == "list" else dtype_of(spec)
-        fast = self._taken_as_is(spec, column)
-        rest = column if fast is None else column.filter(~fast[0])
-        texts = rest.drop_nulls().unique().to_list()
-        outcomes = [self.outcome(name, text) for text in texts]
-        value = _replaced(column, texts, [None if spec.kind == "list" else o[0] for o in outcomes], dtype)
-        if fast is not None:
-            value = pl.select(pl.when(fast[0]).then(fast[1]).otherwise(value)).to_series()
-        value = value.alias(name)
-        wrong = [(text, "; ".join(f"{p.field}: {p.message}" for p in o[2])) for text, o in zip(texts, outcomes) if o[2]]
-        error = _replaced(column, [t for t, _ in wrong], [m for _, m in wrong], pl.String).alias(name) if wrong else None
-        said = [text for text, o in zip(texts, outcomes) if o[1]]
-        said_unknown = None
-        if unknown and said:
-            said_unknown = _replaced(column, said, [name] * len(said), pl.String).alias(name)
-        return value, error, said_unknown
-
-    def _taken_as_is(self, spec: FieldSpec, column: pl.Series) -> tuple[pl.Series, pl.Series] | None:
+    def _taken_as_is(self, spec: FieldSpec) -> tuple[pl.Expr, pl.Expr] | None:
         """(mask, values) of the cells the model would take as they are, converted by column: plain
         numbers within the hard range, and text with no space to strip (without a mapping's codes)."""
         if self.recode is not None:
             return None
+        column = pl.col(spec.id)
         if spec.kind == "text":
-            mask = column.str.contains(_PLAIN["text"]).fill_null(False)
-            return mask, column
+            return column.str.contains(_PLAIN["text"]).fill_null(False), column
         if spec.kind not in _PLAIN or spec.minimum is None or spec.maximum is None \
                 or max(abs(spec.minimum), abs(spec.maximum)) > _FAST_LIMIT:
             return None
         number = column.cast(pl.Float64, strict=False)
         mask = (column.str.contains(_PLAIN[spec.kind]) & number.is_between(spec.minimum, spec.maximum)).fill_null(False)
-        number = pl.select(pl.when(mask).then(number + 0.0)).to_series()  # + 0.0: -0 is 0, as in the model
-        return mask, number.cast(dtype_of(spec))
+        # + 0.0: -0 is 0, as in the model
+        return mask, pl.when(mask).then(number + 0.0).otherwise(None).cast(dtype_of(spec), strict=False)
 
-    def _pairs(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
-        """The model's cross-field check (onset not after age), once per distinct valid pair."""
+    def _pairs(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
+        """The model's cross-field check (onset not after age), once per distinct valid pair; its
+        message goes into the later field's error column (which is then unanswered)."""
         first, second = PAIR
         both = frame.select(first, second).drop_nulls().unique()
         bad = [(a, b, "; ".join(f"{p.field}: {p.message}" for p in problems))
                for a, b in both.iter_rows() if (problems := self.rows.pair(a, b))]
         if not bad:
-            return frame, None
+            return frame, False
         table = pl.DataFrame({first: [a for a, _, _ in bad], second: [b for _, b, _ in bad],
                               "__pair": [m for _, _, m in bad]}, schema_overrides={first: frame[first].dtype,
                                                                                   second: frame[second].dtype})
         message = frame.select(first, second).join(table, on=[first, second], how="left", maintain_order="left")["__pair"]
-        frame = frame.with_columns(pl.when(message.is_null()).then(pl.col(second)).otherwise(None).alias(second))
-        return frame, message.alias(second)
+        error = pl.coalesce(pl.col(_ERROR + second), message) if _ERROR + second in frame.columns else message
+        frame = frame.with_columns(error.alias(_ERROR + second),
+                                   pl.when(message.is_null()).then(pl.col(second)).otherwise(None).alias(second))
+        return frame, True
 
     @staticmethod
     def _bmi(frame: pl.DataFrame) -> pl.DataFrame:
@@ -185,15 +184,13 @@ class ColumnValidator:
         """
         answered = frame.with_columns(pl.when(pl.col(DERIVED_BMI)).then(None).otherwise(pl.col("bmi")).alias("bmi")) \
             if "bmi" in frame.columns else frame
-        parts: list[pl.Series] = []
-        for spec in FIELDS.values():
-            if not spec.soft_range:
-                continue
-            lo, hi = spec.soft_range
-            column = answered[spec.id]
-            outside = sorted(set(column.filter(column.is_not_null() & ~column.is_between(lo, hi)).to_list()))
-            messages = [str(soft_range_warning(spec, v)) for v in outside]
-            parts.append(_replaced(column, outside, messages, pl.String))
+        parts: list[Any] = []
+        soft = [spec for spec in FIELDS.values() if spec.soft_range]
+        outside = answered.lazy().select(pl.col(spec.id).filter(~pl.col(spec.id).is_between(*spec.soft_range))
+                                         .drop_nulls().unique().implode() for spec in soft).collect().row(0) if soft else ()
+        for spec, values in zip(soft, outside):
+            messages = [str(soft_range_warning(spec, v)) for v in values]
+            parts.append(_replaced(spec.id, values, messages, pl.String))
         for check in CROSS_CHECKS:
             keys = list(check.reads)
             candidates = answered.select(keys).filter(pl.all_horizontal(pl.col(n).is_not_null() for n in check.needs))
@@ -205,18 +202,24 @@ class ColumnValidator:
                 pl.Series("__warning", [m for _, m in found], pl.String))
             parts.append(answered.select(keys).join(table, on=keys, how="left", nulls_equal=True,
                                                     maintain_order="left")["__warning"])
-        return _joined(parts, frame.height)
+        return answered.with_columns(_joined(parts, frame.height).alias(WARNINGS))[WARNINGS]
 
 
-def _replaced(column: pl.Series, old: list[Any], new: list[Any], dtype: Any) -> pl.Series:
-    """Each value of `old` in the column replaced by its `new`; everything else null."""
+def _replaced(name: str, old: list[Any], new: list[Any], dtype: Any) -> pl.Expr:
+    """The column with each value of `old` replaced by its `new`; everything else null."""
     if not old:
-        return pl.Series(column.name, [None] * column.len(), dtype)
-    return column.replace_strict(old, new, default=None, return_dtype=dtype)
+        return pl.lit(None, dtype)
+    column = pl.col(name)
+    if len(old) > _FEW:
+        return column.replace_strict(old, new, default=None, return_dtype=dtype)
+    chain: Any = pl
+    for before, after in zip(old, new):  # a few equality tests are many times faster than a hash lookup
+        chain = chain.when(column == pl.lit(before)).then(pl.lit(after, dtype))
+    return chain.otherwise(pl.lit(None, dtype))
 
 
-def _joined(parts: list[pl.Series], height: int, separator: str = "; ") -> pl.Series:
+def _joined(parts: list[Any], height: int, separator: str = "; ") -> Any:
     """The non-null texts of each row joined ("" when there are none)."""
     if not parts:
-        return pl.Series([""] * height, dtype=pl.String)
-    return pl.select(pl.concat_str(parts, separator=separator, ignore_nulls=True).fill_null("")).to_series()
+        return pl.lit("")
+    return pl.concat_str(parts, separator=separator, ignore_nulls=True).fill_null("")

@@ -63,7 +63,8 @@ class ColumnarScorer:
                 answer = mapping.recode(name, text)
                 return None if answer is MISSING else answer
         self.validator = ColumnValidator(recode)
-        self.covered = settings.input_format == "csv" and plan is not None and not plan.duplicates \
+        self.covered = settings.input_format == "csv" and settings.output == "csv" and plan is not None \
+            and not plan.duplicates \
             and not plan.checkboxes and self.validator.usable
         if not self.covered:
             return
@@ -107,14 +108,19 @@ class ColumnarScorer:
         text = chunk.text
         if '"' not in text and "\r" in text and text.count("\r") == text.count("\r\n"):
             text = text.replace("\r\n", "\n")  # no quotes: every CRLF ends a line
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
         names = [f"c{i}" for i in range(width)]
-        if '"' not in text and "\r" not in text and len(lines) == chunk.count \
-                and all(line.count(delimiter) == width - 1 for line in lines) and (width > 1 or all(lines)):
-            frame = pl.read_csv(text.encode(), has_header=False, new_columns=names, separator=delimiter,
-                                quote_char=None, schema={name: pl.String for name in names})
+        frame = None
+        lines = text.count("\n") + (not text.endswith("\n"))
+        # Plain text (no quotes, no lone CR) with the header's number of delimiters in all: polars
+        # reads it, and refuses a line with too many cells, so no line has too few either.
+        if '"' not in text and "\r" not in text and lines == chunk.count \
+                and text.count(delimiter) == (width - 1) * lines:
+            try:
+                frame = pl.read_csv(text.encode(), has_header=False, new_columns=names, separator=delimiter,
+                                    quote_char=None, schema={name: pl.String for name in names})
+            except pl.exceptions.ComputeError:
+                frame = None
+        if frame is not None and frame.height == chunk.count:
             frame = frame.with_columns(pl.int_range(chunk.start_row, chunk.start_row + frame.height,
                                                     dtype=pl.Int64).alias(_ROW_NUMBER))
             ragged: list[Row] = []
@@ -122,10 +128,14 @@ class ColumnarScorer:
             frame, ragged = self._parsed(chunk, names)
         first = pl.col(names[0])
         maybe_blank = first.is_null() | first.str.contains(_BLANK)
-        blank = maybe_blank & pl.all_horizontal(pl.col(n).is_null() | pl.col(n).str.contains(_BLANK) for n in names)
-        kept = frame.filter(~blank)
-        blanks = frame.height - kept.height
-        fields = kept.select(pl.col(_ROW_NUMBER), *(pl.col(f"c{column}").alias(name) for column, name in self.plan.fields))
+        candidates = frame.filter(maybe_blank)
+        blanks = 0
+        if candidates.height:
+            blank = maybe_blank & pl.all_horizontal(pl.col(n).is_null() | pl.col(n).str.contains(_BLANK) for n in names)
+            blanks = candidates.filter(blank).height
+            if blanks:
+                frame = frame.filter(~blank)
+        fields = frame.select(pl.col(_ROW_NUMBER), *(pl.col(f"c{column}").alias(name) for column, name in self.plan.fields))
         return fields, ragged, blanks
 
     def _parsed(self, chunk: Chunk, names: list[str]) -> tuple[Any, list[Row]]:
