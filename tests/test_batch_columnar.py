@@ -139,3 +139,12 @@ def test_polars_is_imported_only_by_the_batch_path(args):
     result = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=ROOT, capture_output=True, timeout=60)
     assert result.stderr.decode().strip().endswith("NO POLARS"), result.stderr.decode()
     assert Path(SCREENER).exists()
+
+
+def test_json_lines_reports_from_columns_equal_durable_rules_reports(tmp_path):
+    path = tmp_path / "messy.csv"
+    bench.generate(path, 3_000, seed=5, messy=True)
+    found = outputs(path, "--format", "jsonl", engines=("durable", "columnar"))
+    assert_all_equal(found)
+    assert b'"status":"invalid"' in found["columnar"][0] and b'"warnings":[{' in found["columnar"][0]
+    assert b"scored row by row" not in found["columnar"][1]  # built from the columns, not scored row by row

@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener.core.columnar_intake import DERIVED_BMI, ERRORS, UNKNOWN, WARNINGS, ColumnValidator
+from screener.core.columnar_intake import DERIVED_BMI, ERRORS, UNKNOWN, WARNINGS, ColumnValidator, decoded
 from screener.core.facts import derived_bmi
 from screener.core.intake import FIELDS, UNITS, parse_intake
 
@@ -65,12 +65,15 @@ def test_validation_by_column_agrees_with_the_intake_model(batch):
     frame = pl.DataFrame(batch, schema={name: pl.String for name in FIELDS})
     frame = frame.with_columns(pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in FIELDS)
     checked = VALIDATOR.validate(frame, unknown=True)
-    for answers, got in zip(batch, checked.iter_rows(named=True), strict=True):
+    listed = VALIDATOR.validate(frame, problems=True)  # for reports: one problem at a time
+    for answers, got, each in zip(batch, checked.iter_rows(named=True), listed.iter_rows(named=True), strict=True):
         parsed = parse_intake({k: v for k, v in answers.items() if v})
         assert got[ERRORS] == "; ".join(map(str, parsed.errors))
+        assert decoded(each[ERRORS]) == [p.as_dict() for p in parsed.errors]
         if parsed.intake is None:
             continue
         assert got[WARNINGS] == "; ".join(map(str, parsed.warnings))
+        assert decoded(each[WARNINGS]) == [p.as_dict() for p in parsed.warnings]
         assert set(filter(None, got[UNKNOWN].split(","))) == parsed.intake.unknown_fields
         intake = parsed.intake.__dict__
         bmi = derived_bmi(intake["height_cm"], intake["weight_kg"]) if intake["bmi"] is None else intake["bmi"]
@@ -78,7 +81,7 @@ def test_validation_by_column_agrees_with_the_intake_model(batch):
         for name, spec in FIELDS.items():
             if spec.kind != "list":
                 expected = bmi if name == "bmi" else intake[name]
-                assert (got[name], type(got[name])) == (expected, type(expected)), name
+                assert (got[name], type(got[name]), repr(got[name])) == (expected, type(expected), repr(expected)), name
 
 
 def test_a_cell_is_decided_once_per_distinct_text():

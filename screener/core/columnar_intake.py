@@ -74,11 +74,12 @@ class ColumnValidator:
             self._size += 1
         return hit
 
-    def validate(self, cells: pl.DataFrame, unknown: bool = False) -> pl.DataFrame:
+    def validate(self, cells: pl.DataFrame, unknown: bool = False, problems: bool = False) -> pl.DataFrame:
         """Typed values of every field but lists (null where blank, unknown or invalid), ERRORS
         ("field: message; ..." or ""), WARNINGS (likewise; meaningful for valid rows only),
         DERIVED_BMI (whether `bmi` was computed from height and weight) and, with `unknown`,
-        UNKNOWN (the fields answered unknown, joined by ",").
+        UNKNOWN (the fields answered unknown, joined by ","). With `problems`, ERRORS and
+        WARNINGS are left `encoded` (for `decoded`: one problem at a time).
 
         `cells` holds String columns named by field id (null: a blank cell); a field without a
         column is not answered by anyone.
@@ -105,7 +106,7 @@ class ColumnValidator:
                 if taken[name] is not None:
                     value = pl.when(taken[name][0]).then(taken[name][1]).otherwise(value)
                 exprs.append(value.alias(name))
-            wrong = [(text, "; ".join(f"{p.field}: {p.message}" for p in o[2])) for text, o in zip(texts, outcomes) if o[2]]
+            wrong = [(text, encoded(o[2])) for text, o in zip(texts, outcomes) if o[2]]
             if wrong:
                 errors.append(name)
                 exprs.append(_replaced(name, [t for t, _ in wrong], [m for _, m in wrong], pl.String).alias(_ERROR + name))
@@ -119,11 +120,14 @@ class ColumnValidator:
             errors.append(PAIR[1])
         order = {name: i for i, name in enumerate(FIELDS)}
         errors.sort(key=order.__getitem__)
-        frame = frame.with_columns(_joined([pl.col(_ERROR + name) for name in errors], height).alias(ERRORS),
+        frame = frame.with_columns(_joined([pl.col(_ERROR + name) for name in errors], height, _NEXT).alias(ERRORS),
                                    _joined([pl.col(_UNKNOWN + name) for name in unknowns], height, ",").alias(UNKNOWN))
         frame = frame.drop([_ERROR + name for name in errors] + [_UNKNOWN + name for name in unknowns])
         frame = self._bmi(frame)
-        return frame.with_columns(self._warnings(frame).alias(WARNINGS))
+        frame = frame.with_columns(self._warnings(frame).alias(WARNINGS))
+        if not problems:
+            return frame.with_columns(_as_text(pl.col(ERRORS)), _as_text(pl.col(WARNINGS)))
+        return frame
 
     def _taken_as_is(self, spec: FieldSpec) -> tuple[pl.Expr, pl.Expr] | None:
         """(mask, values) of the cells the model would take as they are, converted by column: plain
@@ -138,15 +142,15 @@ class ColumnValidator:
             return None
         number = column.cast(pl.Float64, strict=False)
         mask = (column.str.contains(_PLAIN[spec.kind]) & number.is_between(spec.minimum, spec.maximum)).fill_null(False)
-        # + 0.0: -0 is 0, as in the model
-        return mask, pl.when(mask).then(number + 0.0).otherwise(None).cast(dtype_of(spec), strict=False)
+        number = pl.when(number == 0).then(pl.lit(0.0)).otherwise(number)  # -0 is 0, as in the model
+        return mask, pl.when(mask).then(number).otherwise(None).cast(dtype_of(spec), strict=False)
 
     def _pairs(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
         """The model's cross-field check (onset not after age), once per distinct valid pair; its
         message goes into the later field's error column (which is then unanswered)."""
         first, second = PAIR
         both = frame.select(first, second).drop_nulls().unique()
-        bad = [(a, b, "; ".join(f"{p.field}: {p.message}" for p in problems))
+        bad = [(a, b, encoded(problems))
                for a, b in both.iter_rows() if (problems := self.rows.pair(a, b))]
         if not bad:
             return frame, False
@@ -189,20 +193,38 @@ class ColumnValidator:
         outside = answered.lazy().select(pl.col(spec.id).filter(~pl.col(spec.id).is_between(*spec.soft_range))
                                          .drop_nulls().unique().implode() for spec in soft).collect().row(0) if soft else ()
         for spec, values in zip(soft, outside):
-            messages = [str(soft_range_warning(spec, v)) for v in values]
+            messages = [encoded([soft_range_warning(spec, v)]) for v in values]
             parts.append(_replaced(spec.id, values, messages, pl.String))
         for check in CROSS_CHECKS:
             keys = list(check.reads)
             candidates = answered.select(keys).filter(pl.all_horizontal(pl.col(n).is_not_null() for n in check.needs))
             combos = candidates.unique()
-            found = [(row, str(problem)) for row in combos.iter_rows(named=True) if (problem := check.warn(row))]
+            found = [(row, encoded([problem])) for row in combos.iter_rows(named=True) if (problem := check.warn(row))]
             if not found:
                 continue
             table = pl.DataFrame([row for row, _ in found], schema=answered.select(keys).schema).with_columns(
                 pl.Series("__warning", [m for _, m in found], pl.String))
             parts.append(answered.select(keys).join(table, on=keys, how="left", nulls_equal=True,
                                                     maintain_order="left")["__warning"])
-        return answered.with_columns(_joined(parts, frame.height).alias(WARNINGS))[WARNINGS]
+        return answered.with_columns(_joined(parts, frame.height, _NEXT).alias(WARNINGS))[WARNINGS]
+
+
+_FIELD, _NEXT = "\x1f", "\x1e"  # within a problem, and between problems (messages show answers by repr)
+
+
+def encoded(problems: Any) -> str:
+    """Problems as one text that `decoded` splits again."""
+    return _NEXT.join(f"{p.field}{_FIELD}{p.message}" for p in problems)
+
+
+def decoded(text: str) -> list[dict[str, str]]:
+    """The problems of `encoded` text, as reports list them."""
+    return [dict(zip(("field", "message"), part.split(_FIELD, 1))) for part in text.split(_NEXT)] if text else []
+
+
+def _as_text(column: pl.Expr) -> pl.Expr:
+    """Encoded problems as the CSV output writes them: "field: message; field: message"."""
+    return column.str.replace_all(_FIELD, ": ", literal=True).str.replace_all(_NEXT, "; ", literal=True)
 
 
 def _replaced(name: str, old: list[Any], new: list[Any], dtype: Any) -> pl.Expr:

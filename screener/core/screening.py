@@ -94,6 +94,10 @@ class Screener:
 
     # -- report building ----------------------------------------------------------------------
 
+    def report(self, intake: Intake, factset: FactSet, fired: set[str], meta: dict[str, Any]) -> Report:
+        """The report of rules already fired for these facts (the columnar batch path fires them by column)."""
+        return self._report(intake, factset, fired, meta)
+
     def _report(self, intake: Intake, factset: FactSet, fired: set[str], meta: dict[str, Any]) -> Report:
         findings = self.findings(factset, fired)
         return Report(

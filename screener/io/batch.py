@@ -20,6 +20,7 @@ from .csv_input import Chunk
 from .scorer import CHUNK_ROWS, Scorers, Tally, Task, error_output, split_task
 
 COLUMNAR_CHUNK_ROWS = 20_000  # the columnar engine pays a fixed cost per chunk: fewer, larger chunks
+COLUMNAR_REPORT_CHUNK_ROWS = 1_000  # JSON Lines: full reports are large; the fixed cost is small beside them
 from .sources import Source, expand, open_source
 
 Parts = Iterator[tuple[str, Tally]]  # output text and tally of each part, in input order
@@ -131,7 +132,7 @@ class _Inputs:
 
 def _chunk_rows(options: BatchOptions) -> int:
     if options.format != "csv":
-        return REPORT_CHUNK_ROWS
+        return COLUMNAR_REPORT_CHUNK_ROWS if options.engine == "columnar" else REPORT_CHUNK_ROWS
     return COLUMNAR_CHUNK_ROWS if options.engine == "columnar" else CHUNK_ROWS
 
 

@@ -12,7 +12,9 @@ reason, exactly as `scorer.read_rows` treats them.
 What the columnar path does not cover is scored by the row-by-row durable-rules path (the
 same bytes), and counted (`Tally.per_row`): JSON Lines and Parquet inputs, mapping files with
 checkboxes or several columns for one field, and chunks of one record (the record-by-record
-retry after a worker died, where the fixed cost of a columnar pass per row would be wasted). polars is imported here and only here in `screener.io`,
+retry after a worker died, where the fixed cost of a columnar pass per row would be wasted).
+JSON Lines output (full reports) is built row by row from the rules fired by column and the
+row's validated values, never validating again. polars is imported here and only here in `screener.io`,
 in the worker process (never by the parent: forking a process that runs polars threads can
 deadlock the child).
 """
@@ -63,12 +65,12 @@ class ColumnarScorer:
                 answer = mapping.recode(name, text)
                 return None if answer is MISSING else answer
         self.validator = ColumnValidator(recode)
-        self.covered = settings.input_format == "csv" and settings.output == "csv" and plan is not None \
-            and not plan.duplicates \
+        self.covered = settings.input_format == "csv" and plan is not None and not plan.duplicates \
             and not plan.checkboxes and self.validator.usable
         if not self.covered:
             return
         self.plan = plan
+        self.screener: Any = None
         self.rulebook = rulebook = default_rulebook()
         self.stamp = rulebook.stamp
         self.bits = item_bits(rulebook.lexicon.classes)
@@ -167,7 +169,8 @@ class ColumnarScorer:
 
         fields, ragged, blanks = self.cells(chunk)
         tally = Tally(blank=blanks)
-        checked = self.validator.validate(fields)
+        reports = self.settings.output == "jsonl"
+        checked = self.validator.validate(fields, unknown=reports, problems=reports)
         meds = fields[self.list_field] if self.list_field in fields.columns else \
             pl.Series(self.list_field, [None] * fields.height, pl.String)
         facts = pl.concat([checked, self.lexicon.facts(meds)], how="horizontal")
@@ -175,6 +178,8 @@ class ColumnarScorer:
         ok = checked[ERRORS] == ""
         respondent = checked["respondent_id"].fill_null(fields[_ROW_NUMBER].cast(pl.String)) \
             if "respondent_id" in checked.columns else fields[_ROW_NUMBER].cast(pl.String)
+        if reports:
+            return self._reports(fields, checked, fired, respondent, meds, ragged, tally), tally
         kinds = fired.select(self.kinds)
         if self.codes_need_care:
             kinds = kinds.select(self._careful(kinds[name]) for name in kinds.columns)
@@ -194,6 +199,51 @@ class ColumnarScorer:
         tally.warned = int((ok & (checked[WARNINGS] != "")).sum())
         tally.findings.update(self._findings(fired.filter(ok)))
         return self._text(lines, ragged), tally
+
+    def _reports(self, fields: Any, checked: Any, fired: Any, respondent: Any, meds: Any, ragged: list[Row],
+                 tally: Tally) -> str:
+        """JSON Lines: one full report per row, built from the rules fired by column and the row's
+        validated values (the Intake is assembled, not validated again; its facts are derived from it)."""
+        from ..core.columnar_intake import DERIVED_BMI, ERRORS, UNKNOWN, WARNINGS, decoded
+        from ..core.facts import build_facts
+        from ..core.intake import FIELDS, Intake
+        from ..core.models import Report
+        from ..core.screening import Screener
+
+        if self.screener is None:
+            self.screener = Screener(self.rulebook, "reference")  # its engine is not used here
+        names = [name for name, spec in FIELDS.items() if spec.kind != "list"]
+        rule_ids = [column[len(_RULE):] for column in fired.columns]
+        lines = []
+        values = checked.select(*names, ERRORS, WARNINGS, UNKNOWN, DERIVED_BMI).iter_rows(named=True)
+        for row, rid, given, hits, cell in zip(fields[_ROW_NUMBER], respondent, values, fired.iter_rows(), meds):
+            if given[ERRORS]:
+                report = Report(respondent_id=rid, row=row, status="invalid", errors=decoded(given[ERRORS]),
+                                rulebook=self.stamp)
+                tally.invalid += 1
+            else:
+                answers = {name: given[name] for name in names if given[name] is not None}
+                if given[DERIVED_BMI]:  # the intake holds the answers; the facts derive BMI again
+                    del answers["bmi"]
+                listed = self.validator.outcome(self.list_field, cell)[0] if cell is not None else None
+                if listed is not None:
+                    answers[self.list_field] = list(listed)
+                intake = Intake.model_construct(**answers, unknown_fields=frozenset(filter(None, given[UNKNOWN].split(","))))
+                warnings = decoded(given[WARNINGS])
+                report = self.screener.report(intake, build_facts(intake, self.rulebook.lexicon),
+                                              {rule_id for rule_id, hit in zip(rule_ids, hits) if hit},
+                                              {"row": row, "respondent_id": rid, "warnings": warnings})
+                tally.ok += 1
+                tally.warned += bool(warnings)
+                tally.findings.update({finding.code for finding in report.findings})
+            lines.append((row, report.to_json(indent=False) + "\n"))
+        for bad in ragged:
+            report = Report(respondent_id=bad.respondent_id, row=bad.row, status="invalid",
+                            errors=[{"field": f, "message": m} for f, m in bad.problems], rulebook=self.stamp)
+            lines.append((bad.row, report.to_json(indent=False) + "\n"))
+        tally.rows = fields.height + len(ragged)
+        tally.invalid += len(ragged)
+        return "".join(line for _, line in sorted(lines, key=lambda item: item[0]))
 
     def _findings(self, fired: Any) -> dict[str, int]:
         """Rows per finding code, in the order the row-by-row path first meets them (row by row, kind
