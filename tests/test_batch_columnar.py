@@ -148,3 +148,40 @@ def test_json_lines_reports_from_columns_equal_durable_rules_reports(tmp_path):
     assert_all_equal(found)
     assert b'"status":"invalid"' in found["columnar"][0] and b'"warnings":[{' in found["columnar"][0]
     assert b"scored row by row" not in found["columnar"][1]  # built from the columns, not scored row by row
+
+
+def test_verify_sample_scores_rows_again_with_durable_rules(tmp_path):
+    path = tmp_path / "messy.csv"
+    bench.generate(path, 3_000, seed=3, messy=True)
+    checked, plain = tmp_path / "checked.csv", tmp_path / "plain.csv"
+    result = ok(screener("batch", str(path), "-o", str(checked), "--verify-sample", "200"))
+    ok(screener("batch", str(path), "-o", str(plain), "--engine", "durable"))
+    assert checked.read_bytes() == plain.read_bytes()
+    line = next(text for text in result.stderr.decode().splitlines() if text.startswith("verified:"))
+    sampled = int(line.split()[1])
+    assert 190 <= sampled <= 200 and line.endswith(", 0 differ")
+    refused = screener("batch", str(path), "--verify-sample", "5", "--engine", "reference")
+    assert refused.returncode == 2 and b"--verify-sample checks the columnar engine" in refused.stderr
+
+
+def test_verify_names_the_rows_whose_output_durable_rules_does_not_confirm(tmp_path):
+    from screener.io.columnar import ColumnarScorer
+    from screener.io.csv_input import Chunk
+    from screener.io.scorer import Tally
+    from screener.io.sources import open_source
+
+    path = tmp_path / "in.csv"
+    bench.generate(path, 40, seed=2)
+    source = open_source(str(path), BatchOptions([str(path)], engine="columnar"), lambda line: None)
+    [chunk] = list(source.chunks(100))
+    source.close()
+    scorer = ColumnarScorer(source.settings)
+    text, _ = scorer(chunk)
+    tally = Tally()
+    scorer.verify(Chunk(chunk.start_row, chunk.count, chunk.text, verify=40), text, tally)
+    assert (tally.verified, tally.differed) == (40, [])
+    tampered = text.replace("\n7,R0000007,ok,", "\n7,R0000007,invalid,")
+    assert tampered != text
+    tally = Tally()
+    scorer.verify(Chunk(chunk.start_row, chunk.count, chunk.text, verify=40), tampered, tally)
+    assert tally.differed == [7]

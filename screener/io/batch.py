@@ -27,6 +27,10 @@ Parts = Iterator[tuple[str, Tally]]  # output text and tally of each part, in in
 REPORT_CHUNK_ROWS = 200  # JSON Lines: a full report is about 17 kB, so smaller chunks keep memory down
 
 
+class VerifyFailed(RuntimeError):
+    """A row scored again with durable-rules (--verify-sample) gave other output: the run stops unwritten."""
+
+
 @dataclass
 class BatchOptions:
     inputs: list[str]
@@ -40,6 +44,7 @@ class BatchOptions:
     worker_timeout: float = 300.0
     cluster: str | None = None
     redcap_dictionary: str | None = None  # a REDCap data dictionary: the column plan of REDCap exports
+    verify_sample: int = 0  # rows to score again with durable-rules (columnar engine), spread over the run
 
 
 @dataclass
@@ -107,13 +112,17 @@ class _Inputs:
 
     def __iter__(self) -> Iterator[Task]:
         offset = 0
+        wanted, total, seen = self.options.verify_sample, max(sum(self.sizes), 1), 0
         for index, path in enumerate(self.paths):
             source = self.current = self.kept if index == 0 else open_source(path, self.options, lambda line: None)
             records = 0
             try:
                 for chunk in source.chunks(_chunk_rows(self.options)):
                     records += chunk.count
-                    yield index, source.settings, Chunk(chunk.start_row + offset, chunk.count, chunk.text)
+                    # Rows to verify in proportion to the text: about `wanted` over the whole run.
+                    before, seen = seen, seen + len(chunk.text)
+                    verify = min(chunk.count, wanted * seen // total - wanted * before // total) if wanted else 0
+                    yield index, source.settings, Chunk(chunk.start_row + offset, chunk.count, chunk.text, verify)
             finally:
                 source.close()
                 self.current = None
@@ -163,6 +172,9 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
                 output.write(header_line())
             with closing(scorer(iter(inputs))) as parts:
                 for text, part in parts:
+                    if part.differed:
+                        raise VerifyFailed(f"--verify-sample: durable-rules gives another output for row(s) "
+                                           f"{', '.join(map(str, part.differed[:5]))}")
                     output.write(text)
                     tally.add(part)
                     advance(inputs.position())

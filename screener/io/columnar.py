@@ -94,12 +94,36 @@ class ColumnarScorer:
             for row in range(chunk.start_row, chunk.start_row + chunk.count):
                 self.fault.trip(row)
         if not self.covered or chunk.count == 1:  # one record: a retry after a worker failure, or a tiny file
-            if self.fallback is None:
-                self.fallback = ChunkScorer(replace(self.settings, engine="durable"))
-            text, tally = self.fallback(chunk)
+            text, tally = self.durable(chunk)
             tally.per_row += tally.rows
             return text, tally
-        return self.score(chunk)
+        text, tally = self.score(chunk)
+        if chunk.verify:
+            self.verify(chunk, text, tally)
+        return text, tally
+
+    def durable(self, chunk: Chunk) -> tuple[str, Tally]:
+        """The chunk scored row by row with durable-rules (built on first use)."""
+        if self.fallback is None:
+            self.fallback = ChunkScorer(replace(self.settings, engine="durable"))
+        return self.fallback(chunk)
+
+    def verify(self, chunk: Chunk, text: str, tally: Tally) -> None:
+        """--verify-sample: score `chunk.verify` random records again with durable-rules; the row
+        numbers whose output differs go into `tally.differed` (never their answers)."""
+        import random
+
+        from .csv_input import split_lines
+        from .scorer import split_records
+
+        records = split_lines(chunk.text) if '"' not in chunk.text else [part.text for part in
+                                                                         split_records(self.settings, chunk)]
+        written = "\n" + text
+        for i in sorted(random.Random(chunk.start_row).sample(range(len(records)), min(chunk.verify, len(records)))):
+            expected = self.durable(Chunk(chunk.start_row + i, 1, records[i]))[0]
+            tally.verified += 1
+            if expected and ("\n" + expected) not in written:  # a blank line has no output row in either
+                tally.differed.append(chunk.start_row + i)
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class Chunk:
     start_row: int
     count: int  # records, blank ones included
     text: str
+    verify: int = 0  # --verify-sample: records of this chunk to score again with durable-rules
 
 
 def split_lines(text: str) -> list[str]:

@@ -49,6 +49,8 @@ class Tally:
     error: int = 0
     warned: int = 0
     per_row: int = 0  # rows the columnar engine left to the row-by-row path (inputs it does not cover)
+    verified: int = 0  # --verify-sample: records scored again with durable-rules
+    differed: list[int] = field(default_factory=list)  # row numbers whose output durable-rules did not confirm
     findings: Counter = field(default_factory=Counter)
 
     def add(self, other: Tally) -> None:
@@ -59,6 +61,8 @@ class Tally:
         self.error += other.error
         self.warned += other.warned
         self.per_row += other.per_row
+        self.verified += other.verified
+        self.differed += other.differed
         self.findings.update(other.findings)
 
     def lines(self, top: int = 5) -> list[str]:
@@ -67,6 +71,9 @@ class Tally:
         if self.findings:
             common = ", ".join(f"{code} ({count})" for code, count in self.findings.most_common(top))
             out.append(f"most frequent findings: {common}")
+        if self.verified:
+            out.append(f"verified: {self.verified} sampled rows scored again with durable-rules, "
+                       f"{len(self.differed)} differ")
         return out
 
 

@@ -231,12 +231,15 @@ def schema(name: str) -> None:
 @click.option("--worker-timeout", type=click.FloatRange(min=0.1), default=300, show_default=True, metavar="SECONDS",
               help="A worker process that makes no progress on a chunk for this long is stopped; its rows are "
                    "retried one by one.")
+@click.option("--verify-sample", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Score about N random rows again with durable-rules during a columnar run, and stop without "
+                   "output on any difference.")
 @click.option("--cluster", metavar="local[N]|dask://HOST:PORT",
               help="Score on a Dask cluster: local[N] starts N workers here; dask://HOST:PORT joins a scheduler "
                    "(pip install 'screener[dask]').")
 def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | None, redcap_dictionary: str | None,
           jobs: int | None, strict: bool, quiet: bool, delimiter: str | None, engine: str | None, worker_timeout: float,
-          cluster: str | None) -> None:
+          verify_sample: int, cluster: str | None) -> None:
     """Score every row of each INPUT (CSV, JSON Lines or Parquet; FHIR QuestionnaireResponses as
     JSON Lines or a .json Bundle; a glob; '-' reads stdin), one output row per input row; several
     inputs are read as one, row numbers running on.
@@ -260,19 +263,22 @@ def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | 
             with held():
                 from ..io.mapping import load_mapping  # noqa: F401 (loaded here, where a signal waits)
                 from ..core.rulebook import default_rulebook  # noqa: F401
-                from ..io.batch import BatchOptions, run_batch
+                from ..io.batch import BatchOptions, VerifyFailed, default_engine, run_batch
                 from ..io.csv_input import InputError
                 from ..io.cluster import ClusterFailed
                 from ..io.workers import WorkersFailed
 
             options = BatchOptions(list(inputs), output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
                                    engine, progress=not quiet and sys.stderr.isatty(), worker_timeout=worker_timeout,
-                                   cluster=cluster, redcap_dictionary=redcap_dictionary)
+                                   cluster=cluster, redcap_dictionary=redcap_dictionary, verify_sample=verify_sample)
+            if verify_sample and default_engine(options) != "columnar":
+                raise click.UsageError("--verify-sample checks the columnar engine: use it with --engine columnar "
+                                       "(the default for CSV output without --cluster)")
             try:
                 tally = run_batch(options, lambda line: click.echo(f"note: {line}", err=True))
             except InputError as exc:
                 fail(str(exc), 2)
-            except (WorkersFailed, ClusterFailed) as exc:
+            except (WorkersFailed, ClusterFailed, VerifyFailed) as exc:
                 fail(f"stopped: {exc}; {unwritten}", 1)
     except Stopped as exc:
         fail(f"stopped by {exc.name}: {unwritten}", 128 + exc.signum)
