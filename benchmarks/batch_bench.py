@@ -250,7 +250,7 @@ def main() -> None:
             for jobs in args.jobs:
                 runs = {
                     "batch, durable engine": [python, "-m", "screener", "batch", str(path), "-o", str(out),
-                                              "--jobs", str(jobs), "--quiet"],
+                                              "--jobs", str(jobs), "--quiet", "--engine", "durable"],
                     "batch, reference evaluator": [python, "-m", "screener", "batch", str(path), "-o", str(out),
                                                    "--jobs", str(jobs), "--quiet", "--engine", "reference"],
                     "floor: read + validate only": [python, __file__, "--floor", str(path),
