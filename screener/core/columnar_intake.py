@@ -32,7 +32,7 @@ _ERROR, _UNKNOWN = "__error:", "__unknown:"
 DERIVED_BMI = "__bmi_derived"
 _PLAIN = {"integer": r"^-?[0-9]{1,9}$", "number": r"^-?[0-9]{1,9}(\.[0-9]{1,4})?$",
           "text": r"(?s)^[!-~](.*[!-~])?$"}  # text with nothing to strip at either end
-_FEW = 8  # up to this many distinct texts, a column is mapped by equality tests, beyond by a hash table
+_FEW = 16  # up to this many distinct texts, a column is mapped by equality tests, beyond by a hash table
 _FAST_LIMIT = 1e9  # plain numbers are converted by column only within ranges this size
 Recode = Callable[[str, str], "str | None"]  # (field, text) -> text to validate, None for "not answered"
 

@@ -19,7 +19,7 @@ from .batch_output import AtomicOutput, header_line
 from .csv_input import Chunk
 from .scorer import CHUNK_ROWS, Scorers, Tally, Task, error_output, split_task
 
-COLUMNAR_CHUNK_ROWS = 20_000  # the columnar engine pays a fixed cost per chunk: fewer, larger chunks
+COLUMNAR_CHUNK_ROWS = 10_000  # the columnar engine pays a fixed cost per chunk: fewer, larger chunks
 COLUMNAR_REPORT_CHUNK_ROWS = 1_000  # JSON Lines: full reports are large; the fixed cost is small beside them
 from .sources import Source, expand, open_source
 

@@ -25,6 +25,7 @@ import csv
 import gc
 import io
 import os
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -37,6 +38,7 @@ from .scorer import ChunkScorer, Row, Settings, Tally, _ragged_row, _TestFault
 _RULE = "rule:"      # fired flags are the columns "rule:IRON-001", ...
 _ROW_NUMBER = "__row"
 _BLANK = r"^[\s\x1c-\x1f]*$"  # what str.strip() removes: Unicode white space and the separators \x1c-\x1f
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
 
 
 class ColumnarScorer:
@@ -56,6 +58,7 @@ class ColumnarScorer:
         self.pl = pl
         self.settings = settings
         self.fault = _TestFault.from_environment()
+        self._well_quoted: re.Pattern[str] | None = None
         plan = settings.plan
         self.fallback: ChunkScorer | None = None
         mapping = settings.mapping if plan is None else plan.mapping
@@ -132,18 +135,21 @@ class ColumnarScorer:
         pl = self.pl
         width, delimiter = self.plan.width, self.settings.delimiter
         text = chunk.text
-        if '"' not in text and "\r" in text and text.count("\r") == text.count("\r\n"):
-            text = text.replace("\r\n", "\n")  # no quotes: every CRLF ends a line
+        if "\r" in text and text.count("\r") == text.count("\r\n"):
+            text = text.replace("\r\n", "\n")  # a CRLF within a quoted cell fails the quote check below
         names = [f"c{i}" for i in range(width)]
         frame = None
         lines = text.count("\n") + (not text.endswith("\n"))
-        # Plain text (no quotes, no lone CR) with the header's number of delimiters in all: polars
-        # reads it, and refuses a line with too many cells, so no line has too few either.
-        if '"' not in text and "\r" not in text and lines == chunk.count \
-                and text.count(delimiter) == (width - 1) * lines:
+        quoted = '"' in text
+        # Text without a lone CR, each quoted cell whole on its line and quoted as a whole, with the
+        # header's number of delimiters (outside quotes) in all: polars reads it as the csv module
+        # does, and refuses a line with too many cells, so no line has too few either.
+        inside = self._quoted_delimiters(text) if quoted and "\r" not in text else 0
+        if inside is not None and "\r" not in text and lines == chunk.count \
+                and text.count(delimiter) - inside == (width - 1) * lines:
             try:
                 frame = pl.read_csv(text.encode(), has_header=False, new_columns=names, separator=delimiter,
-                                    quote_char=None, schema={name: pl.String for name in names})
+                                    quote_char='"' if quoted else None, schema={name: pl.String for name in names})
             except pl.exceptions.ComputeError:
                 frame = None
         if frame is not None and frame.height == chunk.count:
@@ -163,6 +169,22 @@ class ColumnarScorer:
                 frame = frame.filter(~blank)
         fields = frame.select(pl.col(_ROW_NUMBER), *(pl.col(f"c{column}").alias(name) for column, name in self.plan.fields))
         return fields, ragged, blanks
+
+    def _quoted_delimiters(self, text: str) -> int | None:
+        """The delimiters inside quoted cells, when every line with a quote is a row of plain and
+        wholly quoted cells (a cell such as "a, b" with any inner quote doubled); None otherwise (the
+        csv module reads it)."""
+        if self._well_quoted is None:
+            d = re.escape(self.settings.delimiter)
+            cell = f'(?:[^"{d}]*|"(?:[^"]|"")*")'
+            self._well_quoted = re.compile(f"{cell}(?:{d}{cell})*")
+        inside = 0
+        for line in text.split("\n"):
+            if '"' in line:
+                if not self._well_quoted.fullmatch(line):
+                    return None
+                inside += line.count(self.settings.delimiter) - _QUOTED.sub("", line).count(self.settings.delimiter)
+        return inside
 
     def _parsed(self, chunk: Chunk, names: list[str]) -> tuple[Any, list[Row]]:
         """The chunk read by Python's csv module, as `scorer.read_rows` reads it (the rare chunk)."""
