@@ -45,7 +45,7 @@ class ColumnValidator:
     the caller must then validate row by row.
     """
 
-    def __init__(self, recode: Recode | None = None, max_cached: int = 200_000):
+    def __init__(self, recode: Recode | None = None, max_cached: int = 50_000):
         self.rows = RowValidator()
         self.usable = self.rows.fast
         self.recode = recode

@@ -2,8 +2,9 @@
 
 The same workers, chunks, retries and atomic output as the row-by-row engines (`batch`,
 `workers`); only the worker's handler differs. A chunk is read into a frame of text columns
-(polars' CSV reader for plain chunks; Python's csv module when a chunk holds quotes, a lone CR,
-a blank or ragged line), validated by column (`core.columnar_intake`), its medications
+(polars' CSV reader, when every quoted cell is whole on its line; Python's csv module for a
+chunk with a quoted line break, a lone CR or a ragged line), validated by column
+(`core.columnar_intake`), its medications
 matched by column (`core.columnar_lexicon`), every rule evaluated as one boolean column
 (`core.columnar_rules`), and the output rows formatted by column, byte for byte as the
 row-by-row path writes them. Blank lines are counted, ragged rows are invalid with their
@@ -14,9 +15,9 @@ same bytes), and counted (`Tally.per_row`): JSON Lines and Parquet inputs, mappi
 checkboxes or several columns for one field, and chunks of one record (the record-by-record
 retry after a worker died, where the fixed cost of a columnar pass per row would be wasted).
 JSON Lines output (full reports) is built row by row from the rules fired by column and the
-row's validated values, never validating again. polars is imported here and only here in `screener.io`,
-in the worker process (never by the parent: forking a process that runs polars threads can
-deadlock the child).
+row's validated values, never validating again. polars is imported here and only here in
+`screener.io`, in the worker process (never by the parent: forking a process that runs polars
+threads can deadlock the child, so a parent that has loaded polars starts its workers afresh).
 """
 
 from __future__ import annotations
