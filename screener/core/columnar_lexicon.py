@@ -3,9 +3,9 @@
 the same as `facts.build_facts` derives row by row.
 
 Each distinct cell text is split and cleaned by the Intake model (through the column
-validator's memoised outcome), each name goes through the lexicon's own matcher (memoised
-there), and the classes of the names are OR-ed into one bit mask per distinct text; the
-result is mapped back onto the column. Cohorts repeat the same medication texts, so this
+validator's memoised outcome) and its facts derived by `build_facts` itself (the lexicon's
+own matcher, memoised there), so the two paths cannot drift; its classes become one bit mask
+per distinct text, and the result is mapped back onto the column. Cohorts repeat the same medication texts, so this
 costs one dictionary lookup per distinct text and one hash lookup per row.
 
 Imported only by the batch path.
@@ -18,6 +18,8 @@ from typing import Callable, Mapping
 import polars as pl
 
 from .cached_intake import Outcome
+from .facts import build_facts
+from .intake import Intake
 from .lexicon import Lexicon
 
 CLASSES, COUNT, UNRECOGNISED = "medication_classes", "medication_count", "unrecognised_medication_count"
@@ -40,14 +42,10 @@ class ColumnLexicon:
             names = self.outcome(LIST_FIELD, text)[0]
             if names is None:
                 hit = (None, None, None)
-            else:
-                mask = unrecognised = 0
-                for name in names:
-                    match = self.lexicon.match(name)
-                    unrecognised += not match.recognised
-                    for cls in match.classes:
-                        mask |= self.bits[cls]
-                hit = (mask or None, len(names), unrecognised)
+            else:  # the facts of an intake of this one answer, by `build_facts` itself
+                facts = build_facts(Intake.model_construct(**{LIST_FIELD: list(names)}), self.lexicon).facts
+                mask = sum(self.bits[cls] for cls in facts.get(CLASSES, ()))
+                hit = (mask or None, facts.get(COUNT), facts.get(UNRECOGNISED))
             if len(self._cache) >= self.max_cached:
                 self._cache.clear()
             self._cache[text] = hit
