@@ -108,8 +108,18 @@ def test_a_mapping_files_codes_apply_by_column(tmp_path):
     assert_all_equal(outputs(path, "--mapping", str(mapping), engines=("durable", "columnar")))
 
 
+@pytest.mark.parametrize("export", ["export-raw.csv", "export-labels.csv"])
+def test_redcap_exports_read_by_their_dictionary_are_scored_by_column(tmp_path, export):
+    redcap = ROOT / "examples" / "redcap"
+    found = outputs(redcap / export, "--redcap-dictionary", str(redcap / "dictionary.csv"),
+                    engines=("durable", "columnar"), where=tmp_path)
+    assert_all_equal(found)
+    assert b"scored row by row" not in found["columnar"][1]
+
+
 def test_inputs_the_columnar_engine_does_not_cover_are_scored_row_by_row_and_counted(tmp_path):
-    found = outputs(ROOT / "examples" / "redcap-export.csv", "--mapping", str(ROOT / "examples" / "redcap-mapping.yaml"),
+    found = outputs(ROOT / "examples" / "spreadsheet-export.csv",
+                    "--mapping", str(ROOT / "examples" / "spreadsheet-mapping.yaml"),
                     engines=("durable", "columnar"), where=tmp_path)
     assert_all_equal(found)
     assert b"rows were scored row by row with durable-rules" in found["columnar"][1]
