@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from helpers import SCREENER, ok, screener
+from hypothesis import HealthCheck, given, settings
+from test_batch_property import csv_files, score
 
 from screener.core.rulebook import default_rulebook
 from screener.io.batch import BatchOptions, default_engine
@@ -99,6 +101,16 @@ def test_blank_ragged_and_quoted_rows_in_one_chunk_keep_their_places(tmp_path):
     assert_all_equal(outputs(path, engines=("durable", "columnar")))
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(csv_files())
+def test_random_csv_files_give_the_same_bytes_by_column(case):
+    """Quotes, CR, LF, CRLF, four delimiters and blank lines, as in test_batch_property."""
+    text, expected = case
+    columnar = score(text, "--jobs", "2", "--engine", "columnar")
+    assert columnar == score(text, "--jobs", "1", "--engine", "durable")
+    assert len(columnar.splitlines()) >= len(expected) + 1
+
+
 def test_a_mapping_files_codes_apply_by_column(tmp_path):
     mapping = tmp_path / "map.yaml"
     mapping.write_text("columns: {ID: respondent_id, Ferritin: ferritin_ng_ml}\nmissing: [-999, NA]\n"
@@ -125,8 +137,11 @@ def test_inputs_the_columnar_engine_does_not_cover_are_scored_row_by_row_and_cou
     assert b"rows were scored row by row with durable-rules" in found["columnar"][1]
 
 
-def test_the_default_engine_is_columnar_for_csv_output_on_local_workers():
-    assert default_engine(BatchOptions(["x.csv"])) == "columnar"
+def test_the_default_engine_is_columnar_for_csv_output_of_big_inputs_on_local_workers():
+    assert default_engine(BatchOptions(["x.csv"]), 5_000_000) == "columnar"
+    assert default_engine(BatchOptions(["-"]), None) == "columnar"  # standard input: size unknown
+    assert default_engine(BatchOptions(["x.csv"]), 20_000) == "durable"  # small: polars would not pay for itself
+    assert default_engine(BatchOptions(["x.csv"], verify_sample=10), 20_000) == "columnar"
     assert default_engine(BatchOptions(["x.csv"], format="jsonl")) == "durable"
     assert default_engine(BatchOptions(["x.csv"], cluster="local[2]")) == "durable"
     assert default_engine(BatchOptions(["x.csv"], engine="reference")) == "reference"

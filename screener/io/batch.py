@@ -19,6 +19,7 @@ from .batch_output import AtomicOutput, header_line
 from .csv_input import Chunk
 from .scorer import CHUNK_ROWS, Scorers, Tally, Task, error_output, split_task
 
+SMALL_INPUT_BYTES = 1_000_000  # about 5,000 intakes: below it the default engine is durable-rules
 COLUMNAR_CHUNK_ROWS = 10_000  # the columnar engine pays a fixed cost per chunk: fewer, larger chunks
 COLUMNAR_REPORT_CHUNK_ROWS = 1_000  # JSON Lines: full reports are large; the fixed cost is small beside them
 from .sources import Source, expand, open_source
@@ -47,6 +48,19 @@ class BatchOptions:
     verify_sample: int = 0  # rows to score again with durable-rules (columnar engine), spread over the run
 
 
+def _polars_safe_start() -> str:
+    """How to start workers from a process that has run polars threads (a test, a notebook): never
+    by forking it (the child could deadlock), but from a fork server, which has not loaded polars
+    and has the scoring modules loaded once for all the workers it starts."""
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return "spawn"
+    mp.get_context("forkserver").set_forkserver_preload(["screener.io.scorer", "screener.io.columnar",
+                                                         "screener.core.screening"])
+    return "forkserver"
+
+
 @dataclass
 class _Local:
     """Scores the run's tasks in local worker processes (one pool for every input)."""
@@ -59,8 +73,9 @@ class _Local:
         from .workers import OrderedPool
 
         stamp = default_rulebook().stamp
-        # A process that has run polars threads (a test, a notebook) must not fork: the child could deadlock.
-        method = "spawn" if self.options.engine == "columnar" and "polars" in sys.modules else None
+        method = None
+        if self.options.engine == "columnar" and "polars" in sys.modules:
+            method = _polars_safe_start()
         pool = OrderedPool(self.options.jobs or os.cpu_count() or 1, Scorers, (), split_task,
                            lambda task, reason: error_output(task[1], stamp, task[2], reason),
                            self.options.worker_timeout, method)
@@ -145,17 +160,32 @@ def _chunk_rows(options: BatchOptions) -> int:
     return COLUMNAR_CHUNK_ROWS if options.engine == "columnar" else CHUNK_ROWS
 
 
-def default_engine(options: BatchOptions) -> str:
-    """The engine a run uses: the one asked for, else columnar for CSV output on local workers."""
-    return options.engine or ("columnar" if options.format == "csv" and not options.cluster else "durable")
+def default_engine(options: BatchOptions, size: int | None = None) -> str:
+    """The engine a run uses: the one asked for, else columnar for CSV output on local workers
+    (`size`: the inputs' bytes, None when unknown), except for small inputs, where loading the
+    column library in each worker costs more than it saves (the output is the same bytes)."""
+    if options.engine:
+        return options.engine
+    if options.format != "csv" or options.cluster:
+        return "durable"
+    small = size is not None and size < SMALL_INPUT_BYTES and not options.verify_sample
+    return "durable" if small else "columnar"
+
+
+def _size(paths: list[str]) -> int | None:
+    """The inputs' total bytes (None for standard input, or a file that cannot be read: reported later)."""
+    try:
+        return sum(os.path.getsize(path) for path in paths) if "-" not in paths else None
+    except OSError:
+        return None
 
 
 def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     """Score every input into the output; raises InputError before any work (OutputError, a
     subclass, also when writing fails), and KeyboardInterrupt, WorkersFailed or ClusterFailed
     during it (the final output is then not written)."""
-    options.engine = default_engine(options)
     paths = expand(options.inputs)
+    options.engine = default_engine(options, _size(paths))
     inputs = _Inputs(paths, options, note)
     scorer: Any = None
     try:

@@ -35,8 +35,12 @@ class WorkersFailed(RuntimeError):
     """Workers die before finishing any task: a broken installation, not a bad row."""
 
 
-def _die_with_parent(parent: int) -> None:
-    """Ask the kernel to kill this process when its parent dies (Linux), and go if it already has."""
+def _die_with_parent(parent: int | None) -> None:
+    """Ask the kernel to kill this process when its parent dies (Linux), and go if it already has.
+    A worker started by a fork server (`parent` None) is not the batch's child: end of file on its
+    pipe stops it."""
+    if parent is None:
+        return
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -48,8 +52,12 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_main(conn: Connection, inherited: list[Connection], parent: int,
-                 init: Callable[..., Callable[[Any], Any]], args: tuple[Any, ...]) -> None:
+def _worker_main(conn: Connection, inherited: list[Connection], parent: int | None,
+                 init: Callable[..., Callable[[Any], Any]], args: tuple[Any, ...],
+                 environment: dict[str, str] | None = None) -> None:
+    if environment is not None:  # started by a fork server: the batch's environment, not the server's
+        os.environ.clear()
+        os.environ.update(environment)
     for other in inherited:  # the parent's ends of this and other workers' pipes: end of file
         other.close()        # on this worker's pipe must come as soon as the parent is gone
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -122,9 +130,12 @@ class OrderedPool:
         sys.stdout.flush()  # a forked child flushes inherited std streams when it exits
         sys.stderr.flush()
         parent, child = self._ctx.Pipe()
-        inherited = [parent, *(worker.conn for worker in self.workers)] if self._ctx.get_start_method() == "fork" else []
+        method = self._ctx.get_start_method()
+        served = method == "forkserver"
+        inherited = [parent, *(worker.conn for worker in self.workers)] if method == "fork" else []
         process = self._ctx.Process(target=_worker_main, daemon=True,
-                                    args=(child, inherited, os.getpid(), self.init, self.init_args))
+                                    args=(child, inherited, None if served else os.getpid(), self.init,
+                                          self.init_args, dict(os.environ) if served else None))
         # A signal while forking would run the parent's handler in the child before it sets its
         # own (a traceback on the terminal): keep them pending until the fork is done.
         with held():

@@ -227,7 +227,7 @@ def schema(name: str) -> None:
 @click.option("--engine", type=click.Choice(["durable", "reference", "columnar"]),
               help="Rule engine: columnar (compiled column expressions, proven equal to durable-rules), durable "
                    "(durable-rules, the engine of record) or reference (plain Python) [default: columnar for CSV "
-                   "output, else durable].")
+                   "output of inputs over 1 MB, else durable; the output is the same].")
 @click.option("--worker-timeout", type=click.FloatRange(min=0.1), default=300, show_default=True, metavar="SECONDS",
               help="A worker process that makes no progress on a chunk for this long is stopped; its rows are "
                    "retried one by one.")
@@ -271,7 +271,7 @@ def batch(inputs: tuple[str, ...], output: str | None, fmt: str, mapping: str | 
             options = BatchOptions(list(inputs), output, fmt, mapping, jobs, "\t" if delimiter == "tab" else delimiter,
                                    engine, progress=not quiet and sys.stderr.isatty(), worker_timeout=worker_timeout,
                                    cluster=cluster, redcap_dictionary=redcap_dictionary, verify_sample=verify_sample)
-            if verify_sample and default_engine(options) != "columnar":
+            if verify_sample and default_engine(options, None) != "columnar":
                 raise click.UsageError("--verify-sample checks the columnar engine: use it with --engine columnar "
                                        "(the default for CSV output without --cluster)")
             try:
