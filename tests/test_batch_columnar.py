@@ -111,6 +111,19 @@ def test_random_csv_files_give_the_same_bytes_by_column(case):
     assert len(columnar.splitlines()) >= len(expected) + 1
 
 
+def test_workers_started_from_a_process_with_polars_loaded_see_its_environment(tmp_path):
+    """In-process (polars loaded here): workers come from a fork server, yet the crash switch set
+    in this process's environment reaches them, and the crash changes no byte."""
+    import polars  # noqa: F401 (its threads run in this process now)
+
+    text = "respondent_id,age_years,ferritin_ng_ml\n" + "".join(f"R{i},{30 + i % 50},{10 + i}\n" for i in range(300))
+    clean = score(text, "--jobs", "2", "--engine", "columnar")
+    marker = tmp_path / "crashed"
+    crashed = score(text, "--jobs", "2", "--engine", "columnar",
+                    env={"SCREENER_TEST_CRASH_ROW": "150", "SCREENER_TEST_CRASH_ONCE": str(marker)})
+    assert marker.exists() and crashed == clean
+
+
 def test_a_mapping_files_codes_apply_by_column(tmp_path):
     mapping = tmp_path / "map.yaml"
     mapping.write_text("columns: {ID: respondent_id, Ferritin: ferritin_ng_ml}\nmissing: [-999, NA]\n"
