@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from synthetic import cohort  # noqa: E402
 
-from screener.core.intake import parse_intake  # noqa: E402
+from screener.core.parse import parse_intake  # noqa: E402
 from screener.core.rulebook import default_rulebook  # noqa: E402
 from screener.core.screening import Screener  # noqa: E402
 

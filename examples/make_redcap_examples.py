@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parent / "benchmarks"))
 
 from synthetic import cohort  # noqa: E402
 
-from screener.core.intake import parse_intake  # noqa: E402
+from screener.core.parse import parse_intake  # noqa: E402
 from screener.core.questionnaire import default_questionnaire  # noqa: E402
 from screener.io.redcap import dictionary_csv, records_csv  # noqa: E402
 

@@ -7,7 +7,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 
 from screener.core.facts import value_text
-from screener.core.intake import parse_intake
+from screener.core.parse import parse_intake
 from test_property import intakes
 
 # Advice wording that asks for an answer, and the answer it asks for.

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screener.core.cached_intake import RowValidator
-from screener.core.intake import FIELDS, UNKNOWN, FieldSpec, parse_intake
+from screener.core.intake import FIELDS, UNKNOWN, FieldSpec
+from screener.core.parse import parse_intake
 from screener.core.questionnaire import UNSURE, AnswerError, default_questionnaire
 
 Q = default_questionnaire()

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screener.core.cached_intake import RowValidator
-from screener.core.intake import FIELDS, parse_intake
+from screener.core.intake import FIELDS
+from screener.core.parse import parse_intake
 
 TOKENS = ["", " ", "yes", "No", "Y", "1", "0", "true", "unsure", "Unknown", "maybe", "female", "MALE", "x",
           "none", "ckd", "dialysis", "-3", "0.5", "7", "8", "30", "30 ng/mL", "67 pmol/L", "125 g/L", "1,5",

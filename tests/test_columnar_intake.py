@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from screener.core.columnar_intake import DERIVED_BMI, ERRORS, UNKNOWN, WARNINGS, ColumnValidator, decoded
 from screener.core.facts import derived_bmi
-from screener.core.intake import FIELDS, UNITS, parse_intake
+from screener.core.intake import FIELDS, UNITS
+from screener.core.parse import parse_intake
 
 VALIDATOR = ColumnValidator()
 NUMBER_TEXTS = ["0", "-0", "1", "7", "12.5", "30.1234", "30.12345", "45.00001", " 30 ", "12,5", "1,000", "１２",

@@ -10,7 +10,7 @@ from screener.core.columnar_intake import ColumnValidator
 from screener.core.columnar_lexicon import CLASSES, COUNT, UNRECOGNISED, ColumnLexicon
 from screener.core.columnar_rules import item_bits
 from screener.core.facts import build_facts
-from screener.core.intake import parse_intake
+from screener.core.parse import parse_intake
 from screener.core.rulebook import default_rulebook
 
 LEXICON = default_rulebook().lexicon

@@ -15,7 +15,7 @@ from test_property import CLASSES, RULEBOOK, conditions, facts, intakes
 from screener.core import columnar_rules as R
 from screener.core import conditions as C
 from screener.core.facts import build_facts
-from screener.core.intake import parse_intake
+from screener.core.parse import parse_intake
 
 BITS = {"medication_classes": R.item_bits([*CLASSES, *RULEBOOK.lexicon.classes])}
 

@@ -11,7 +11,7 @@ import pytest
 from helpers import invoke, typed_lines
 from test_questionnaire import walk
 
-from screener.core.intake import parse_intake
+from screener.core.parse import parse_intake
 from screener.core.questionnaire import default_questionnaire
 from screener.core.screening import separating_fields
 from screener.ui.layout import build_layout

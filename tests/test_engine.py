@@ -118,7 +118,7 @@ def _rss_mib() -> float:
 
 
 def test_memory_stays_flat_over_100k_respondents(durable, rulebook):
-    from screener.core.intake import parse_intake
+    from screener.core.parse import parse_intake
 
     intakes = [parse_intake(a).intake for a in (
         {"age_years": 40, "ferritin_ng_ml": 30, "medications": ["sertraline"]},
@@ -153,7 +153,7 @@ def test_numbers_in_exponent_form_are_refused_not_misread(engine, value):
 
 @pytest.mark.parametrize("cell, value", [("1e-300", 0.0), ("0.00004", 0.0), ("0.00005", 0.0001), ("-0.0", 0.0)])
 def test_intake_keeps_numbers_engine_safe(cell, value):
-    from screener.core.intake import parse_intake
+    from screener.core.parse import parse_intake
 
     assert parse_intake({"tsat_percent": cell}).intake.tsat_percent == value
 
@@ -175,7 +175,7 @@ def test_a_condition_the_engine_refuses_is_named(monkeypatch):
 
 
 def test_screen_many_refuses_metas_that_do_not_pair_up(durable):
-    from screener.core.intake import parse_intake
+    from screener.core.parse import parse_intake
 
     intakes = [parse_intake({"ferritin_ng_ml": 30}).intake] * 3
     with pytest.raises(ValueError, match="3 intakes but 2 metas"):

@@ -12,7 +12,8 @@ import pytest
 from helpers import invoke
 
 from screener.core.fields_ref import render
-from screener.core.intake import FIELDS, parse_intake
+from screener.core.intake import FIELDS
+from screener.core.parse import parse_intake
 from screener.core.questionnaire import default_questionnaire
 
 ROOT = Path(__file__).resolve().parent.parent

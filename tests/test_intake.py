@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from screener.core.intake import FIELDS, Intake, parse_intake
+from screener.core.intake import FIELDS, Intake
+from screener.core.parse import parse_intake
 
 
 def errors(answers):

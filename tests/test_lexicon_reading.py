@@ -12,7 +12,7 @@ from helpers import invoke
 
 from screener.core.cached_intake import RowValidator
 from screener.core.facts import build_facts
-from screener.core.intake import parse_intake
+from screener.core.parse import parse_intake
 from screener.core.questionnaire import default_questionnaire
 from screener.core.rulebook import default_rulebook
 

@@ -14,7 +14,8 @@ import pytest
 from helpers import invoke
 from rich.console import Console
 
-from screener.core.intake import FIELDS, parse_intake
+from screener.core.intake import FIELDS
+from screener.core.parse import parse_intake
 from screener.core.models import Finding
 from screener.ui.layout import build_layout, ordered, shorten, texts
 from screener.ui.terminal import render_report, to_text

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from screener.core import conditions as C
 from screener.core.engine import DurableEngine, EngineError
 from screener.core.facts import FACT_FIELDS
-from screener.core.intake import FIELDS, parse_intake
+from screener.core.intake import FIELDS
+from screener.core.parse import parse_intake
 from screener.core.rulebook import default_rulebook
 
 RULEBOOK = default_rulebook()

@@ -11,7 +11,7 @@ import html5lib
 import pytest
 from helpers import invoke
 
-from screener.core.intake import parse_intake
+from screener.core.parse import parse_intake
 from screener.ui.html_report import to_html
 
 ROOT = Path(__file__).resolve().parent.parent

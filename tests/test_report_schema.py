@@ -14,7 +14,8 @@ import pytest
 from helpers import invoke
 from jsonschema import Draft202012Validator
 
-from screener.core.intake import FIELDS, parse_intake
+from screener.core.intake import FIELDS
+from screener.core.parse import parse_intake
 from screener.core.models import REPORT_SCHEMA_VERSION, Report
 from screener.core.paths import schemas_dir
 

@@ -11,7 +11,7 @@ from screener.core import conditions as C
 from screener.core.advice import variants
 from screener.ui.catalogue import to_markdown
 from screener.core.facts import build_facts
-from screener.core.intake import parse_intake
+from screener.core.parse import parse_intake
 from screener.core.rulebook import default_rulebook
 from screener.core.screening import separating_fields
 

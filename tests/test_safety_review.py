@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screener.core.intake import parse_intake
+from screener.core.parse import parse_intake
 from screener.core.questionnaire import default_questionnaire
 
 

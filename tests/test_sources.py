@@ -16,7 +16,7 @@ import yaml
 
 from test_rulebook_loader import GOOD_RULE
 
-from screener.core.intake import parse_intake
+from screener.core.parse import parse_intake
 from screener.core.models import WEAK_SOURCE_KINDS, SourceKind
 from screener.core.paths import rules_dir, schemas_dir
 from screener.core.rulebook import RulebookError, default_rulebook, load_rulebook

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from screener.core.intake import parse_intake
+from screener.core.parse import parse_intake
 from screener.ui.safe_text import printable
 from screener.ui.terminal import render_report
 

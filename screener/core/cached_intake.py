@@ -19,7 +19,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .intake import FIELDS, Intake, ParsedIntake, Problem, problem_from_error, clean_value, parse_intake, soft_warnings
+from .intake import FIELDS, Intake, clean_value
+from .parse import ParsedIntake, Problem, problem_from_error, parse_intake, soft_warnings
 
 # The validators this module reproduces; anything else on the model means "use parse_intake".
 _KNOWN_VALIDATORS = ({"_clean", "_onset_not_after_age"}, {"_split_unknown"})

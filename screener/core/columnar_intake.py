@@ -25,7 +25,8 @@ import polars as pl
 from .cached_intake import PAIR, Outcome, RowValidator
 from .columnar_rules import dtype_of
 from .facts import derived_bmi
-from .intake import CROSS_CHECKS, FIELDS, FieldSpec, clean_value, soft_range_warning
+from .intake import FIELDS, FieldSpec, clean_value
+from .parse import CROSS_CHECKS, soft_range_warning
 
 ERRORS, WARNINGS, UNKNOWN = "__errors", "__warnings", "__unknown"
 _ERROR, _UNKNOWN = "__error:", "__unknown:"

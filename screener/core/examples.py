@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from . import conditions as C
 from .facts import build_facts
-from .intake import parse_intake
+from .parse import parse_intake
 from .rulebook import Rulebook
 from .screening import Screener
 

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from .intake import FIELD_LIST, NO, NONE_WORDS, UNKNOWN, YES, FieldSpec, accepted_units
 from .questionnaire import Question, Questionnaire

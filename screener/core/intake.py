@@ -9,19 +9,19 @@ case ("f", "Fem", "on dialysis"); a list answer of only "none"-words ("none", "n
 medicines") is the empty list. A menu number is not an answer: it belongs to `ask`'s menu.
 
 "unknown"/"unsure" is kept apart from "not answered": both are missing for the rules, but an
-explicitly unknown answer is listed in `Intake.unknown_fields`.
+explicitly unknown answer is listed in `Intake.unknown_fields`. Raw answers become an Intake,
+with errors and warnings that name the field, in `core.parse`.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import typing
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 DECIMALS = 4  # numbers are kept to 4 decimal places (no answer needs more)
 YES = frozenset({"yes", "y", "true", "1"})
@@ -203,7 +203,7 @@ class FieldSpec:
 
     def describe_range(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
-        return f"{_fmt(self.minimum)} to {_fmt(self.maximum)}{unit}"
+        return f"{format_number(self.minimum)} to {format_number(self.maximum)}{unit}"
 
     def label_of(self, code: Any) -> str:
         """A choice code as the questionnaire shows it (female -> Female); other values as text."""
@@ -392,146 +392,14 @@ def _show(value: Any) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def _fmt(number: float | None) -> str:
+def format_number(number: float | None) -> str:
     """A number as a person writes it: 30, 12.5, 1e+300 (never 300 digits)."""
     if number is None:
         return "?"
     return str(int(number)) if float(number).is_integer() and abs(number) < 1e15 else f"{number:g}"
 
 
-# ---------------------------------------------------------------------------------------------
-# The boundary: raw answers -> Intake, with errors and warnings that name the field.
-
-@dataclass(frozen=True)
-class Problem:
-    """One error or warning about one field.
-
-    `message` may quote the answer ("'abc' is not a number"): it belongs in the report and in
-    front of the person answering. `reason` never does ("not a number"): use `redacted` for
-    stderr and logs.
-    """
-
-    field: str
-    message: str
-    reason: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-    @property
-    def redacted(self) -> str:
-        """"field: reason", without the answer."""
-        return f"{self.field}: {self.reason or self.message}"
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
-
-
-@dataclass(frozen=True)
-class ParsedIntake:
-    intake: Intake | None
-    errors: list[Problem]
-    warnings: list[Problem]
-
-    @property
-    def ok(self) -> bool:
-        return self.intake is not None
-
-
-def parse_intake(data: Any) -> ParsedIntake:
-    """Validate raw answers (a mapping of field id -> answer) into an Intake."""
-    if not isinstance(data, dict):
-        return ParsedIntake(None, [Problem("(answers)", "expected an object of field: answer pairs")], [])
-    if "unknown_fields" in data:
-        return ParsedIntake(None, [Problem("unknown_fields", "is set by screener; give 'unknown' as an answer instead")], [])
-    try:
-        intake = Intake.model_validate(data)
-    except ValidationError as exc:
-        return ParsedIntake(None, [problem_from_error(err) for err in exc.errors()], [])
-    return ParsedIntake(intake, [], soft_warnings(intake))
-
-
-def problem_from_error(err: Any) -> Problem:
-    """One pydantic validation error as a Problem that names the field and a plain reason."""
-    field = ".".join(str(part) for part in err["loc"][:1]) or "(answers)"
-    spec = FIELDS.get(field)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        close = difflib.get_close_matches(field, FIELDS, n=1)
-        hint = f"; did you mean {close[0]}?" if close else f"; {FIELD_LIST}"
-        return Problem(field, f"is not a known field{hint}")
-    if kind in {"greater_than_equal", "less_than_equal"} and spec:
-        reason = f"out of range ({spec.describe_range()})"
-        return Problem(field, f"{_fmt(err['input'])} is {reason}", reason)
-    if kind == "value_error":
-        error = err["ctx"]["error"]
-        return Problem(field, str(error), getattr(error, "reason", "") or "not a valid answer")
-    message = str(err["msg"])  # pydantic's words: the reason drops them if they quote the answer
-    return Problem(field, message, "not a valid answer" if str(err.get("input", "")) in message else message)
-
-
-def soft_warnings(intake: Intake) -> list[Problem]:
-    """Implausible-but-possible answers and contradictions worth a second look."""
-    values = intake.__dict__
-    warnings = [soft_range_warning(spec, values[spec.id]) for spec in _SOFT]
-    warnings += [check.warn(values) for check in CROSS_CHECKS]
-    return [warning for warning in warnings if warning is not None]
-
-
-def soft_range_warning(spec: FieldSpec, value: float | None) -> Problem | None:
-    """The warning for a value outside the field's soft range (None inside it, or when missing)."""
-    lo, hi = spec.soft_range  # type: ignore[misc]
-    if value is None or lo <= value <= hi:
-        return None
-    reason = f"outside the usual range {_fmt(lo)}-{_fmt(hi)} {spec.unit}; please check"
-    return Problem(spec.id, f"{_fmt(value)} is {reason}", reason)
-
-
-@dataclass(frozen=True)
-class CrossCheck:
-    """A warning about answers that contradict each other. `warn` reads only the fields in
-    `reads`, and can warn only when every field in `needs` is answered (the batch path by
-    column relies on both to pick the rows worth checking)."""
-
-    needs: tuple[str, ...]
-    reads: tuple[str, ...]
-    warn: typing.Callable[[typing.Mapping[str, Any]], Problem | None]
-
-
-def _pregnant_male(values: typing.Mapping[str, Any]) -> Problem | None:
-    if values["pregnant"] and values["sex"] == "male":
-        return Problem("pregnant", "answered yes while sex is male; please check",
-                       "contradicts the answer to sex; please check")
-    return None
-
-
-def _trimester_not_pregnant(values: typing.Mapping[str, Any]) -> Problem | None:
-    if values["pregnancy_trimester"] is not None and values["pregnant"] is not True:
-        return Problem("pregnancy_trimester", "given although pregnant is not yes; it is ignored by pregnancy rules",
-                       "does not fit the answer to pregnant; it is ignored by pregnancy rules")
-    return None
-
-
-def _bmi_differs(values: typing.Mapping[str, Any]) -> Problem | None:
-    bmi, height, weight = values["bmi"], values["height_cm"], values["weight_kg"]
-    if bmi is not None and height and weight:
-        derived = weight / (height / 100) ** 2
-        if abs(derived - bmi) > 2:
-            reason = "differs from the BMI of height and weight; the given BMI is used"
-            return Problem("bmi", f"{_fmt(round(bmi, 1))} differs from height and weight ({derived:.1f}); "
-                                  "the given BMI is used", reason)
-    return None
-
-
-CROSS_CHECKS = (
-    CrossCheck(("pregnant", "sex"), ("pregnant", "sex"), _pregnant_male),
-    CrossCheck(("pregnancy_trimester",), ("pregnancy_trimester", "pregnant"), _trimester_not_pregnant),
-    CrossCheck(("bmi", "height_cm", "weight_kg"), ("bmi", "height_cm", "weight_kg"), _bmi_differs),
-)
-
-
 FIELDS.update(_build_specs())
-_SOFT = [spec for spec in FIELDS.values() if spec.soft_range]
 # The field's own unit is always accepted ("4 weeks", "3 drinks/day"), besides the conversions.
 _FACTORS = {spec.id: {**({_unit_key(spec.unit): 1.0} if spec.unit else {}), **UNITS.get(spec.id, {})}
             for spec in FIELDS.values()}

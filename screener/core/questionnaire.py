@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from . import conditions as C
-from .intake import FIELDS, UNKNOWN, FieldSpec, Intake, Problem, clean_value, parse_intake
+from .intake import FIELDS, UNKNOWN, FieldSpec, Intake, clean_value
 from .intake import AnswerError  # a rejected answer here is the Intake's: `reason` never quotes it
+from .parse import Problem, parse_intake
 from .paths import questionnaires_dir
 from .skiplogic import Skip
 

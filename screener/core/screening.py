@@ -11,7 +11,8 @@ from . import conditions as C
 from .advice import render as render_advice
 from .engine import DurableEngine, Engine, ReferenceEngine
 from .facts import FactSet, build_facts, describer
-from .intake import Intake, ParsedIntake
+from .intake import Intake
+from .parse import ParsedIntake
 from .models import KIND_ORDER, Criteria, Criterion, CriterionStatus, Finding, Report
 from .rulebook import Rulebook, default_rulebook
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.intake import FIELDS, accepted_units, parse_intake, split_unit
+from ..core.intake import FIELDS, accepted_units, split_unit
+from ..core.parse import parse_intake
 from ..core.questionnaire import Question, Questionnaire
 from ..core.skiplogic import DONT_KNOW
 from .fhir import UCUM, coding_for, item_type

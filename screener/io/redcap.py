@@ -129,7 +129,7 @@ def records_csv(people: list[dict[str, Any]], questionnaire: Questionnaire, labe
     """Answers as a REDCap export of the exported dictionary, raw (codes, variable names) or with
     labels (labels as headers and values); fields hidden by branching logic are blank, as REDCap
     leaves them, and the form's completion status column is there as in a real export."""
-    from ..core.intake import parse_intake
+    from ..core.parse import parse_intake
 
     status = "Complete?" if labels else f"{questionnaire.id}_complete"
     headers = [q.text if labels else q.redcap for q in questionnaire.questions] + [status]

@@ -296,7 +296,7 @@ def run_ask(answers_out: Path | None, report_out: Path | None, resume: Path | No
 
 
 def _score(given: dict[str, Any]):
-    from ..core.intake import parse_intake
+    from ..core.parse import parse_intake
     from ..core.screening import Screener
 
     parsed = parse_intake(given)

@@ -44,7 +44,7 @@ def score(answers: str, fmt: str | None, output: str | None, no_pager: bool, eng
     with held():  # Ctrl-C waits until the modules are loaded (see screener/io/interrupts.py)
         import orjson  # noqa: F401 (read_answers uses it)
 
-        from ..core.intake import parse_intake
+        from ..core.parse import parse_intake
         from .report_out import format_for, print_report, stamped, write_report
         from ..core.screening import Screener
 
