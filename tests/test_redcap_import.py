@@ -118,6 +118,13 @@ def test_a_file_that_is_not_a_dictionary_stops_the_run(tmp_path):
     assert "not a REDCap data dictionary" in result.stderr
 
 
+def test_a_huge_dictionary_is_refused_naming_the_file(tmp_path):
+    huge = tmp_path / "huge.csv"
+    huge.write_bytes(b"x" * ((4 << 20) + 1))
+    result = invoke(["batch", str(FOLDER / "export-raw.csv"), "--redcap-dictionary", str(huge)], code=2)
+    assert f"{huge}: larger than 4 MiB; is it a data dictionary?" in result.stderr
+
+
 def test_records_leave_hidden_fields_blank():
     text = records_csv([{"respondent_id": "A", "age_years": 40, "sex": "male", "pregnant": "yes"}], Q)
     row = next(csv.DictReader(io.StringIO(text)))

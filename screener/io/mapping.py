@@ -139,17 +139,24 @@ def _kind(value: Any) -> str:
     return kinds.get(type(value)) or ("nothing" if value is None or value == "" else _quote(str(value)))
 
 
+def read_bounded(path: str | Path, limit: int, expected: str) -> bytes:
+    """The bytes of a small file the run is configured by (a mapping, a data dictionary), refused
+    when larger than `limit` (`expected` says what such a file is)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise MappingError(f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise MappingError(f"larger than {limit >> 20} MiB; {expected}")
+    return raw
+
+
 def _read_yaml(path: str | Path) -> Any:
     """The file's single YAML document as dicts, lists and text; a bounded read and parse."""
     import yaml
 
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise MappingError(f"cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise MappingError(f"larger than {MAX_BYTES >> 20} MiB; a mapping file is a few kilobytes of text")
+    raw = read_bounded(path, MAX_BYTES, "a mapping file is a few kilobytes of text")
     try:
         # BaseLoader: every scalar stays the text it is (no Yes/No/Off -> bool, no 01 -> 1)
         return _plain(yaml.parse(raw.decode("utf-8-sig"), Loader=yaml.BaseLoader))

@@ -20,7 +20,7 @@ import re
 from ..core.intake import FIELDS, AnswerError, clean_value
 from ..core.questionnaire import Questionnaire
 from ..core.skiplogic import DONT_KNOW
-from .mapping import Checkbox, Mapping, MappingError, normalise
+from .mapping import Checkbox, Mapping, MappingError, normalise, read_bounded
 from .redcap import DONT_KNOW_LABEL
 
 NEEDED = ("Variable / Field Name", "Field Type", "Field Label", "Choices, Calculations, OR Slider Labels")
@@ -32,12 +32,9 @@ MAX_BYTES = 4 << 20
 
 def _rows(path: str) -> list[dict[str, str]]:
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise MappingError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise MappingError(f"{path}: larger than {MAX_BYTES >> 20} MiB; is it a data dictionary?")
+        raw = read_bounded(path, MAX_BYTES, "is it a data dictionary?")
+    except MappingError as exc:
+        raise MappingError(f"{path}: {exc}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
