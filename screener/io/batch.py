@@ -18,14 +18,13 @@ from typing import Any, Callable, Iterable, Iterator
 from .batch_output import AtomicOutput, header_line
 from .csv_input import Chunk
 from .scorer import CHUNK_ROWS, Scorers, Tally, Task, error_output, split_task
-
-SMALL_INPUT_BYTES = 1_000_000  # about 5,000 intakes: below it the default engine is durable-rules
-COLUMNAR_CHUNK_ROWS = 10_000  # the columnar engine pays a fixed cost per chunk: fewer, larger chunks
-COLUMNAR_REPORT_CHUNK_ROWS = 1_000  # JSON Lines: full reports are large; the fixed cost is small beside them
 from .sources import Source, expand, open_source
 
 Parts = Iterator[tuple[str, Tally]]  # output text and tally of each part, in input order
 REPORT_CHUNK_ROWS = 200  # JSON Lines: a full report is about 17 kB, so smaller chunks keep memory down
+SMALL_INPUT_BYTES = 1_000_000  # about 5,000 intakes: below it the default engine is durable-rules
+COLUMNAR_CHUNK_ROWS = 10_000  # the columnar engine pays a fixed cost per chunk: fewer, larger chunks
+COLUMNAR_REPORT_CHUNK_ROWS = 1_000  # JSON Lines: full reports are large; the fixed cost is small beside them
 
 
 class VerifyFailed(RuntimeError):
