@@ -17,7 +17,7 @@ retry after a worker died, where the fixed cost of a columnar pass per row would
 JSON Lines output (full reports) is built row by row from the rules fired by column and the
 row's validated values, never validating again. polars is imported here and only here in
 `screener.io`, in the worker process (never by the parent: forking a process that runs polars
-threads can deadlock the child, so a parent that has loaded polars starts its workers afresh).
+threads can deadlock the child, so a parent that has loaded polars starts its workers from a fork server).
 """
 
 from __future__ import annotations
