@@ -1,7 +1,7 @@
 """The columnar engine writes the bytes durable-rules writes: on the synthetic benchmark
 cohort (clean and messy), on every rule example, on the awkward input fixtures (quotes, blank
 and ragged lines, CRLF, other delimiters and encodings) and through a mapping file's codes.
-The big run of the same check is `benchmarks/columnar_equality.py`."""
+The big run of the same check is `benchmarks/columnar_bench.py`."""
 
 from __future__ import annotations
 
@@ -155,6 +155,20 @@ def test_the_default_engine_is_columnar_for_csv_output_of_big_inputs_on_local_wo
     assert default_engine(BatchOptions(["-"]), None) == "columnar"  # standard input: size unknown
     assert default_engine(BatchOptions(["x.csv"]), 20_000) == "durable"  # small: polars would not pay for itself
     assert default_engine(BatchOptions(["x.csv"], verify_sample=10), 20_000) == "columnar"
+    for other in ("x.jsonl", "x.JSON", "x.parquet"):  # read row by row anyway: no polars for nothing
+        assert default_engine(BatchOptions(["x.csv", other]), 5_000_000) == "durable"
+
+
+@pytest.mark.parametrize("body", [
+    b"C,1,,,\nB,50,,no\nA,40,sertraline,yes,20,",  # no last line break, a trailing empty cell
+    b"A,40,x,yes,20,extra\nB,50,,no\nC,30,,no,5\n",  # too many cells first, too few after
+], ids=["trailing-cell-at-end", "too-many-then-too-few"])
+def test_ragged_rows_read_by_polars_stay_invalid(tmp_path, body):
+    path = tmp_path / "ragged.csv"
+    path.write_bytes(b"respondent_id,age_years,medications,smoker,ferritin_ng_ml\n" + body)
+    found = outputs(path, engines=("durable", "columnar"))
+    assert_all_equal(found)
+    assert b"died" not in found["columnar"][1]  # read as CSV, not by a worker failure and a retry
     assert default_engine(BatchOptions(["x.csv"], format="jsonl")) == "durable"
     assert default_engine(BatchOptions(["x.csv"], cluster="local[2]")) == "durable"
     assert default_engine(BatchOptions(["x.csv"], engine="reference")) == "reference"

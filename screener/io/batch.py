@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator
 
 from .batch_output import AtomicOutput, header_line
 from .csv_input import Chunk
 from .scorer import CHUNK_ROWS, Scorers, Tally, Task, error_output, split_task
-from .sources import Source, expand, open_source
+from .sources import PARQUET_SUFFIXES, Source, expand, open_source
 
 Parts = Iterator[tuple[str, Tally]]  # output text and tally of each part, in input order
 REPORT_CHUNK_ROWS = 200  # JSON Lines: a full report is about 17 kB, so smaller chunks keep memory down
@@ -165,10 +165,16 @@ def default_engine(options: BatchOptions, size: int | None = None) -> str:
     column library in each worker costs more than it saves (the output is the same bytes)."""
     if options.engine:
         return options.engine
-    if options.format != "csv" or options.cluster:
+    if options.format != "csv" or options.cluster or not all(map(_csv_named, options.inputs)):
         return "durable"
     small = size is not None and size < SMALL_INPUT_BYTES and not options.verify_sample
     return "durable" if small else "columnar"
+
+
+def _csv_named(path: str) -> bool:
+    """Whether an input may be CSV by its name: the columnar engine reads CSV only (JSON Lines,
+    FHIR and Parquet inputs would be scored row by row after loading polars for nothing)."""
+    return not path.lower().endswith((".jsonl", ".ndjson", ".json", *PARQUET_SUFFIXES))
 
 
 def _size(paths: list[str]) -> int | None:
@@ -184,7 +190,7 @@ def run_batch(options: BatchOptions, note: Callable[[str], None]) -> Tally:
     subclass, also when writing fails), and KeyboardInterrupt, WorkersFailed or ClusterFailed
     during it (the final output is then not written)."""
     paths = expand(options.inputs)
-    options.engine = default_engine(options, _size(paths))
+    options.engine = default_engine(replace(options, inputs=paths), _size(paths))
     inputs = _Inputs(paths, options, note)
     scorer: Any = None
     try:

@@ -148,10 +148,12 @@ class ColumnarScorer:
         inside = self._quoted_delimiters(text) if quoted and "\r" not in text else 0
         if inside is not None and "\r" not in text and lines == chunk.count \
                 and text.count(delimiter) - inside == (width - 1) * lines:
+            # The last line gets its line break: without one, polars drops a trailing empty cell.
+            whole = text if text.endswith("\n") else text + "\n"
             try:
-                frame = pl.read_csv(text.encode(), has_header=False, new_columns=names, separator=delimiter,
+                frame = pl.read_csv(whole.encode(), has_header=False, new_columns=names, separator=delimiter,
                                     quote_char='"' if quoted else None, schema={name: pl.String for name in names})
-            except pl.exceptions.ComputeError:
+            except pl.exceptions.PolarsError:  # a line with too many cells: the csv module reads the chunk
                 frame = None
         if frame is not None and frame.height == chunk.count:
             frame = frame.with_columns(pl.int_range(chunk.start_row, chunk.start_row + frame.height,
