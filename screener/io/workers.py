@@ -83,7 +83,7 @@ def _worker_main(conn: Connection, inherited: list[Connection], parent: int | No
         try:
             result = handle(task)
         except Exception as exc:  # the handler may be unusable now: report, then make way for a fresh worker
-            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+            conn.send(("failed", type(exc).__name__))  # not its message: it may quote an answer
             return
         conn.send(("ok", result))
 
