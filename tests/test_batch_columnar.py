@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from helpers import SCREENER, ok, screener
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_batch_property import csv_files, score
 
 from screener.core.rulebook import default_rulebook
@@ -109,6 +110,32 @@ def test_random_csv_files_give_the_same_bytes_by_column(case):
     columnar = score(text, "--jobs", "2", "--engine", "columnar")
     assert columnar == score(text, "--jobs", "1", "--engine", "durable")
     assert len(columnar.splitlines()) >= len(expected) + 1
+
+
+RAGGED_CELL = st.sampled_from(["", "", "", "40", "yes", "no", "20", " ", "sertraline"])
+
+
+@st.composite
+def ragged_files(draw: st.DrawFn) -> str:
+    """Rows under a header of 5 cells, where cells move from one row to another (so the total count
+    of delimiters still fits, the case where polars reads the chunk), blank lines, with or without a
+    last line break."""
+    rows = draw(st.lists(st.lists(RAGGED_CELL, min_size=5, max_size=5), min_size=2, max_size=12))
+    row = st.one_of(st.just(0), st.just(-1), st.integers(0, 11))  # the first and last rows are the edges
+    for source, target, cell in draw(st.lists(st.tuples(row, row, RAGGED_CELL), max_size=2)):
+        if source < len(rows) and target < len(rows) and len(rows[source]) > 2:
+            rows[source].pop()
+            rows[target].append(cell)
+    blank = draw(st.one_of(st.none(), st.sampled_from(range(len(rows)))))  # a blank line: the csv module reads
+    lines = ["" if i == blank else f"R{i}," + ",".join(cells[1:]) for i, cells in enumerate(rows)]
+    text = "respondent_id,age_years,medications,smoker,ferritin_ng_ml\n" + "\n".join(lines)
+    return text + ("\n" if draw(st.booleans()) else "")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ragged_files())
+def test_random_ragged_files_give_the_same_bytes_by_column(text):
+    assert score(text, "--jobs", "1", "--engine", "columnar") == score(text, "--jobs", "1", "--engine", "durable")
 
 
 def test_workers_started_from_a_process_with_polars_loaded_see_its_environment(tmp_path):
