@@ -227,7 +227,7 @@ def schema(name: str) -> None:
 @click.option("--engine", type=click.Choice(["durable", "reference", "columnar"]),
               help="Rule engine: columnar (compiled column expressions, proven equal to durable-rules), durable "
                    "(durable-rules, the engine of record) or reference (plain Python) [default: columnar for CSV "
-                   "output of inputs over 1 MB, else durable; the output is the same].")
+                   "output of CSV inputs over 1 MB, else durable; the output is the same].")
 @click.option("--worker-timeout", type=click.FloatRange(min=0.1), default=300, show_default=True, metavar="SECONDS",
               help="A worker process that makes no progress on a chunk for this long is stopped; its rows are "
                    "retried one by one.")
