@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from screener.io.batch_output import NEEDS_CARE, text_cell
 
 EDGY = st.sampled_from(list("=+-@\t\r\n,\"' 1aé\uff1d\uff0b\uff0d\uff20"))
-TEXTS = st.lists(st.one_of(EDGY, st.characters()), max_size=6).map("".join)
+TEXTS = st.lists(st.one_of(EDGY, st.characters(exclude_categories=("Cs",))), max_size=6).map("".join)  # text, not surrogates
 
 
 @settings(max_examples=500)
