@@ -89,5 +89,5 @@ def test_a_cell_is_decided_once_per_distinct_text():
     validator = ColumnValidator()
     frame = pl.DataFrame({"smoker": ["yes", "no", "yes", "maybe"] * 50}, schema={"smoker": pl.String})
     checked = validator.validate(frame)
-    assert validator._size == 3
+    assert validator.rows._size == 3
     assert checked[ERRORS].to_list()[:4] == ["", "", "", "smoker: 'maybe' is not a yes/no answer; use yes, no or unsure"]

@@ -26,7 +26,7 @@ from .parse import ParsedIntake, Problem, problem_from_error, parse_intake, soft
 _KNOWN_VALIDATORS = ({"_clean", "_onset_not_after_age"}, {"_split_unknown"})
 PAIR = ("age_years", "onset_age_years")
 _ORDER = {name: index for index, name in enumerate(Intake.model_fields)}
-_EMPTY = Intake()
+EMPTY_INTAKE = Intake()  # copied with answers (`model_copy(update=...)`): far cheaper than building one
 
 Outcome = tuple[Any, bool, tuple[Problem, ...]]  # (value, answered unknown, errors)
 
@@ -80,8 +80,18 @@ class RowValidator:
             errors.sort(key=lambda item: (item[0], item[1]))
             return ParsedIntake(None, [problem for _, _, problem in errors], [])
         values["unknown_fields"] = frozenset(unknown)
-        intake = _EMPTY.model_copy(update=values)
+        intake = EMPTY_INTAKE.model_copy(update=values)
         return ParsedIntake(intake, [], soft_warnings(intake))
+
+    def outcome(self, key: str, raw: Any) -> Outcome:
+        """One answer as the model decides it, memoised for texts (`parse` inlines the lookup)."""
+        if raw.__class__ is str:
+            cached = self._by_text.get(key)
+            if cached is not None:
+                hit = cached.get(raw)
+                if hit is not None:
+                    return hit
+        return self._outcome(key, raw)
 
     def _outcome(self, key: str, raw: Any) -> Outcome:
         spec = FIELDS.get(key)

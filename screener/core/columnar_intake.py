@@ -25,7 +25,7 @@ import polars as pl
 from .cached_intake import PAIR, Outcome, RowValidator
 from .columnar_rules import dtype_of
 from .facts import derived_bmi
-from .intake import FIELDS, FieldSpec, clean_value
+from .intake import FIELDS, FieldSpec
 from .parse import CROSS_CHECKS, soft_range_warning
 
 ERRORS, WARNINGS, UNKNOWN = "__errors", "__warnings", "__unknown"
@@ -47,33 +47,15 @@ class ColumnValidator:
     """
 
     def __init__(self, recode: Recode | None = None, max_cached: int = 50_000):
-        self.rows = RowValidator()
+        self.rows = RowValidator(max_cached)
         self.usable = self.rows.fast
         self.recode = recode
-        self.max_cached = max_cached
-        self._cache: dict[str, dict[str, Outcome]] = {}
-        self._size = 0
 
     def outcome(self, name: str, text: str) -> Outcome:
-        """One cell text of a field as the model decides it: (value, unknown, problems)."""
-        spec = FIELDS.get(name)
-        if spec is not None and spec.kind == "text":  # any text is a valid text: as RowValidator does
-            answer = self.recode(name, text) if self.recode is not None and text.strip() else text
-            return clean_value(spec, answer), False, ()
-        by_text = self._cache.setdefault(name, {})
-        hit = by_text.get(text)
-        if hit is None:
-            if self._size >= self.max_cached:
-                self._cache.clear()
-                by_text = self._cache.setdefault(name, {})
-                self._size = 0
-            answer: str | None = text
-            if self.recode is not None and text.strip():  # a blank cell is not answered, codes aside
-                answer = self.recode(name, text)
-            hit = (None, False, ()) if answer is None else self.rows.validate_answer(name, answer)
-            by_text[text] = hit
-            self._size += 1
-        return hit
+        """One cell text of a field as the model decides it: (value, unknown, problems), after a
+        mapping's codes (a blank cell is not answered, codes aside)."""
+        answer = self.recode(name, text) if self.recode is not None and text.strip() else text
+        return (None, False, ()) if answer is None else self.rows.outcome(name, answer)
 
     def validate(self, cells: pl.DataFrame, unknown: bool = False, problems: bool = False) -> pl.DataFrame:
         """Typed values of every field but lists (null where blank, unknown or invalid), ERRORS
