@@ -88,8 +88,7 @@ class _Local:
         out = []
         if tally.per_row:
             out.append(f"{tally.per_row} rows were scored row by row with durable-rules (the same results): the "
-                       "columnar engine reads CSV only, without checkbox columns or several columns for one field, "
-                       "and rows retried one by one are scored row by row")
+                       "columnar engine reads CSV only, without checkbox columns or several columns for one field")
         if not self.deaths:
             return out
         return out + [f"{self.deaths} worker process(es) died or stalled and were replaced; their rows were scored again "

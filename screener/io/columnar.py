@@ -99,7 +99,8 @@ class ColumnarScorer:
                 self.fault.trip(row)
         if not self.covered or chunk.count == 1:  # one record: a retry after a worker failure, or a tiny file
             text, tally = self.durable(chunk)
-            tally.per_row += tally.rows
+            if not self.covered:  # an input the columnar engine does not read: said in a note
+                tally.per_row += tally.rows
             return text, tally
         text, tally = self.score(chunk)
         if chunk.verify:
@@ -145,8 +146,9 @@ class ColumnarScorer:
         # Text without a lone CR, each quoted cell whole on its line and quoted as a whole, with the
         # header's number of delimiters (outside quotes) in all: polars reads it as the csv module
         # does, and refuses a line with too many cells, so no line has too few either.
-        inside = self._quoted_delimiters(text) if quoted and "\r" not in text else 0
-        if inside is not None and "\r" not in text and lines == chunk.count \
+        lone_cr = "\r" in text
+        inside = self._quoted_delimiters(text) if quoted and not lone_cr else 0
+        if inside is not None and not lone_cr and lines == chunk.count \
                 and text.count(delimiter) - inside == (width - 1) * lines:
             # The last line gets its line break: without one, polars drops a trailing empty cell.
             whole = text if text.endswith("\n") else text + "\n"
@@ -232,14 +234,12 @@ class ColumnarScorer:
         kinds = fired.select(self.kinds)
         if self.codes_need_care:
             kinds = kinds.select(self._careful(kinds[name]) for name in kinds.columns)
-        blank_kinds = [pl.lit("") for _ in self.kinds]
         out = pl.DataFrame({
             _ROW_NUMBER: fields[_ROW_NUMBER], "respondent_id": self._careful(respondent),
             "status": pl.select(pl.when(ok).then(pl.lit("ok")).otherwise(pl.lit("invalid"))).to_series(),
             "errors": self._careful(checked[ERRORS]),
             "warnings": self._careful(pl.select(pl.when(ok).then(checked[WARNINGS]).otherwise(pl.lit(""))).to_series()),
-        }).with_columns(pl.when(ok).then(kinds[name]).otherwise(blank).alias(name)
-                        for name, blank in zip(kinds.columns, blank_kinds))
+        }).with_columns(pl.when(ok).then(kinds[name]).otherwise(pl.lit("")).alias(name) for name in kinds.columns)
         lines = out.select(_ROW_NUMBER, pl.concat_str(pl.col(_ROW_NUMBER).cast(pl.String), pl.exclude(_ROW_NUMBER),
                                                       separator=",").alias("line"))
         tally.rows = out.height + len(ragged)
